@@ -1,0 +1,1 @@
+//! In-process implementations for the all-in-one mode.

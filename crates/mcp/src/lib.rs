@@ -1,0 +1,1 @@
+//! MCP wire handling for a transparent proxy.

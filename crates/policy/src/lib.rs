@@ -1,0 +1,1 @@
+//! The policy document v1: parse, validate (JSON-pointer errors), compile, evaluate. Pure.

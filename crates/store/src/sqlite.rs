@@ -1,0 +1,1 @@
+//! SQLite implementation of [`crate::Store`] (all-in-one mode).
