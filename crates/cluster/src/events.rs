@@ -7,9 +7,19 @@ use toolgate_domain::{AccountId, GrantId, PolicyId, ServerId};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ChangeEvent {
-    PolicySaved { account: AccountId, server: ServerId, policy: PolicyId },
-    GrantChanged { account: AccountId, grant: GrantId },
-    ServerChanged { account: AccountId, server: ServerId },
+    PolicySaved {
+        account: AccountId,
+        server: ServerId,
+        policy: PolicyId,
+    },
+    GrantChanged {
+        account: AccountId,
+        grant: GrantId,
+    },
+    ServerChanged {
+        account: AccountId,
+        server: ServerId,
+    },
     /// A listener fell behind or reconnected: drop every cached snapshot.
     Resync,
 }

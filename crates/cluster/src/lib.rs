@@ -1,11 +1,20 @@
 //! What gateway workers share: rate-limit counters and change events.
 //!
 //! `memory` serves a single process (all-in-one); `redis` (a later step) serves many workers. Both
-//! implement the same traits and pass the same behaviour suite.
+//! implement the same traits and pass the same behaviour suite (`testing`, feature `testing`). The
+//! counting itself is the pure [`algorithm`], which the Redis Lua script mirrors.
 
+pub mod algorithm;
+pub mod clock;
 pub mod counters;
 pub mod events;
 pub mod memory;
+#[cfg(feature = "testing")]
+pub mod testing;
 
-pub use counters::{CounterError, CounterKey, Counters, LimitRequest, Reservation, ReserveOutcome, Scope};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use counters::{
+    CounterError, CounterKey, Counters, LimitRequest, Reservation, ReserveOutcome, ReservedEntry, Scope,
+};
 pub use events::{ChangeEvent, Events, EventsError};
+pub use memory::{MemoryCounters, MemoryEvents};

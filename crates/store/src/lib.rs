@@ -1,8 +1,11 @@
 //! Persistence behind one trait. `sqlite` (all-in-one) and, later, `postgres` (SaaS) implement
-//! [`Store`]; one conformance suite (`tests/conformance.rs`) runs against every backend.
+//! [`Store`]; one conformance suite (module `conformance`, feature `conformance`) runs against every backend
+//! (`tests/sqlite.rs` through `conformance_tests!`).
 //!
 //! Every method that touches tenant data takes the account id first, so no query can cross tenants.
 
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod error;
 pub mod models;
 pub mod sqlite;
@@ -13,6 +16,7 @@ use toolgate_domain::{AccountId, GrantId, PolicyId, ServerId, TokenHash, UserId}
 
 pub use error::StoreError;
 pub use models::*;
+pub use sqlite::SqliteStore;
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -25,7 +29,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// Creates a user, an account and the user's owner membership in one transaction.
     /// `Conflict` when the email or the account slug is taken.
-    async fn create_user_with_account(&self, user: NewUser, account: NewAccount) -> StoreResult<(User, Account)>;
+    async fn create_user_with_account(
+        &self,
+        user: NewUser,
+        account: NewAccount,
+    ) -> StoreResult<(User, Account)>;
     async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
     async fn create_api_token(&self, user_id: UserId, hash: TokenHash, prefix: &str) -> StoreResult<()>;
     /// The user owning an API token (`tgk_…`), by the token's hash.
@@ -45,10 +53,20 @@ pub trait Store: Send + Sync + 'static {
     async fn find_server(&self, account_id: AccountId, key: &str) -> StoreResult<Option<Server>>;
     async fn get_server(&self, account_id: AccountId, server_id: ServerId) -> StoreResult<Option<Server>>;
     /// `NotFound` when the server is not in this account.
-    async fn update_server(&self, account_id: AccountId, server_id: ServerId, patch: ServerPatch) -> StoreResult<Server>;
+    async fn update_server(
+        &self,
+        account_id: AccountId,
+        server_id: ServerId,
+        patch: ServerPatch,
+    ) -> StoreResult<Server>;
     /// Replaces the catalog with `tools` (in upstream order). A tool whose definition hash differs from
     /// its accepted hash is `changed`; a tool seen for the first time is accepted as it is.
-    async fn replace_tools(&self, account_id: AccountId, server_id: ServerId, tools: Vec<NewTool>) -> StoreResult<Vec<Tool>>;
+    async fn replace_tools(
+        &self,
+        account_id: AccountId,
+        server_id: ServerId,
+        tools: Vec<NewTool>,
+    ) -> StoreResult<Vec<Tool>>;
     async fn list_tools(&self, account_id: AccountId, server_id: ServerId) -> StoreResult<Vec<Tool>>;
     /// Marks the tool's current definition as accepted. `NotFound` if there is no such tool.
     async fn accept_tool(&self, account_id: AccountId, server_id: ServerId, name: &str) -> StoreResult<Tool>;
@@ -56,7 +74,12 @@ pub trait Store: Send + Sync + 'static {
     // ---- policies ----------------------------------------------------------------------------
 
     /// Creates version 1. `Conflict` when the name is taken on this server.
-    async fn create_policy(&self, account_id: AccountId, server_id: ServerId, policy: NewPolicy) -> StoreResult<Policy>;
+    async fn create_policy(
+        &self,
+        account_id: AccountId,
+        server_id: ServerId,
+        policy: NewPolicy,
+    ) -> StoreResult<Policy>;
     /// Saves `document` as the next version. `NotFound` when the policy is not in this account.
     async fn update_policy(
         &self,
@@ -66,11 +89,20 @@ pub trait Store: Send + Sync + 'static {
         created_by: Option<UserId>,
     ) -> StoreResult<Policy>;
     /// On a server, by name or id.
-    async fn find_policy(&self, account_id: AccountId, server_id: ServerId, key: &str) -> StoreResult<Option<Policy>>;
+    async fn find_policy(
+        &self,
+        account_id: AccountId,
+        server_id: ServerId,
+        key: &str,
+    ) -> StoreResult<Option<Policy>>;
     async fn get_policy(&self, account_id: AccountId, policy_id: PolicyId) -> StoreResult<Option<Policy>>;
     async fn list_policies(&self, account_id: AccountId, server_id: ServerId) -> StoreResult<Vec<Policy>>;
     /// Newest first.
-    async fn list_policy_versions(&self, account_id: AccountId, policy_id: PolicyId) -> StoreResult<Vec<PolicyVersion>>;
+    async fn list_policy_versions(
+        &self,
+        account_id: AccountId,
+        policy_id: PolicyId,
+    ) -> StoreResult<Vec<PolicyVersion>>;
 
     // ---- grants ------------------------------------------------------------------------------
 
@@ -79,10 +111,27 @@ pub trait Store: Send + Sync + 'static {
     async fn get_grant(&self, account_id: AccountId, grant_id: GrantId) -> StoreResult<Option<Grant>>;
     /// For the gateway: a grant of this account by its token's hash (revoked and expired ones too;
     /// the caller decides).
-    async fn find_grant_by_token(&self, account_id: AccountId, hash: TokenHash) -> StoreResult<Option<Grant>>;
+    async fn find_grant_by_token(&self, account_id: AccountId, hash: TokenHash)
+    -> StoreResult<Option<Grant>>;
     /// Sets `revoked_at` (idempotent). `NotFound` when the grant is not in this account.
-    async fn revoke_grant(&self, account_id: AccountId, grant_id: GrantId, at: OffsetDateTime) -> StoreResult<Grant>;
+    async fn revoke_grant(
+        &self,
+        account_id: AccountId,
+        grant_id: GrantId,
+        at: OffsetDateTime,
+    ) -> StoreResult<Grant>;
     /// Replaces the token hash and prefix. `NotFound` when the grant is not in this account.
-    async fn rotate_grant(&self, account_id: AccountId, grant_id: GrantId, hash: TokenHash, prefix: &str) -> StoreResult<Grant>;
-    async fn touch_grant(&self, account_id: AccountId, grant_id: GrantId, at: OffsetDateTime) -> StoreResult<()>;
+    async fn rotate_grant(
+        &self,
+        account_id: AccountId,
+        grant_id: GrantId,
+        hash: TokenHash,
+        prefix: &str,
+    ) -> StoreResult<Grant>;
+    async fn touch_grant(
+        &self,
+        account_id: AccountId,
+        grant_id: GrantId,
+        at: OffsetDateTime,
+    ) -> StoreResult<()>;
 }

@@ -1,0 +1,175 @@
+//! `toolgate serve`: SQLite, in-process counters and events, dashboard + API + gateway on one listener.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use toolgate_cluster::memory::{MemoryCounters, MemoryEvents};
+use toolgate_cluster::{Counters, Events};
+use toolgate_control_plane::{CatalogSource, ControlPlaneConfig};
+use toolgate_domain::SecretKey;
+use toolgate_gateway::upstream::Upstream;
+use toolgate_gateway::{GatewayConfig, GatewayState};
+use toolgate_store::Store;
+use toolgate_store::sqlite::SqliteStore;
+
+use crate::health::{self, Health};
+use crate::settings::ServeSettings;
+
+const DATABASE_FILE: &str = "toolgate.db";
+const SECRET_FILE: &str = "secret.key";
+/// How long open streams may keep a shutting-down process alive.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Opens (creating and migrating) the SQLite database in the data folder.
+pub async fn migrate(settings: &ServeSettings) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("creating the data folder {}", settings.data_dir.display()))?;
+    let path = settings.data_dir.join(DATABASE_FILE);
+    SqliteStore::open(&path).await.with_context(|| format!("opening {}", path.display()))?;
+    Ok(path)
+}
+
+/// The deployment's secret key: from the settings, or generated once into the data folder (0600).
+fn secret_key(settings: &ServeSettings) -> anyhow::Result<SecretKey> {
+    if let Some(hex) = &settings.secret_key {
+        return SecretKey::from_hex(hex).context("TOOLGATE_SECRET_KEY");
+    }
+    let path = settings.data_dir.join(SECRET_FILE);
+    if !path.exists() {
+        write_new_secret(&path)?;
+    }
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    SecretKey::from_hex(&text).with_context(|| format!("the key in {}", path.display()))
+}
+
+fn write_new_secret(path: &Path) -> anyhow::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(mut file) => {
+            file.write_all(SecretKey::generate_hex().as_bytes())
+                .with_context(|| format!("writing {}", path.display()))?;
+            Ok(())
+        }
+        // Another process created it first: use theirs.
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(error).with_context(|| format!("creating {}", path.display())),
+    }
+}
+
+struct UpstreamCatalog(Upstream);
+
+#[async_trait::async_trait]
+impl CatalogSource for UpstreamCatalog {
+    async fn fetch_tools(&self, url: &str, headers: &[(String, String)]) -> Result<Vec<serde_json::Value>, String> {
+        self.0.fetch_tools(url, headers).await
+    }
+}
+
+pub struct App {
+    pub router: Router,
+    pub draining: Arc<AtomicBool>,
+}
+
+/// Assembles the all-in-one application for a listener bound at `bound`.
+pub async fn build(settings: &ServeSettings, bound: SocketAddr) -> anyhow::Result<App> {
+    let database = migrate(settings).await?;
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&database).await?);
+    let secret = secret_key(settings)?;
+    let counters: Arc<dyn Counters> = Arc::new(MemoryCounters::new());
+    let events: Arc<dyn Events> = Arc::new(MemoryEvents::new());
+    let gateway = GatewayState::new(GatewayConfig::new(store.clone(), counters, events.clone(), secret.clone()));
+    let control_plane = toolgate_control_plane::router(ControlPlaneConfig {
+        store: store.clone(),
+        events,
+        secret,
+        public_url: settings.public_url(bound),
+        gateway_url: settings.gateway_url(bound),
+        allow_private_upstreams: settings.allow_private_upstreams,
+        catalog: Arc::new(UpstreamCatalog(Upstream::new())),
+    });
+    let draining = Arc::new(AtomicBool::new(false));
+    let router = Router::new()
+        .merge(toolgate_gateway::router(gateway))
+        .merge(control_plane)
+        .merge(health::router(Health { store, draining: draining.clone() }));
+    Ok(App { router, draining })
+}
+
+pub async fn serve(settings: ServeSettings) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (set --listen or TOOLGATE_LISTEN)", settings.listen))?;
+    let bound = listener.local_addr()?;
+    let app = build(&settings, bound).await?;
+    let public_url = settings.public_url(bound);
+    println!("Toolgate is running. Open {public_url}/ in a browser; agents connect to {}/mcp/…", settings.gateway_url(bound));
+    println!("Data folder: {}", settings.data_dir.display());
+    tracing::info!(%bound, "listening");
+    run_until_signal(listener, app).await
+}
+
+async fn run_until_signal(listener: tokio::net::TcpListener, app: App) -> anyhow::Result<()> {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let draining = app.draining.clone();
+    let server = axum::serve(listener, app.router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown({
+            let mut stop_rx = stop_rx.clone();
+            async move {
+                let _ = stop_rx.wait_for(|stop| *stop).await;
+            }
+        });
+    let signal = async move {
+        crate::shutdown::signal().await;
+        tracing::info!("shutting down: finishing open requests");
+        draining.store(true, Ordering::Relaxed);
+        let _ = stop_tx.send(true);
+        tokio::time::sleep(DRAIN_TIMEOUT).await;
+    };
+    tokio::select! {
+        result = server => result.context("server failed")?,
+        () = signal => tracing::warn!("open streams did not finish in time; exiting"),
+    }
+    Ok(())
+}
+
+/// A running all-in-one stack on a free loopback port, for tests.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub base_url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub async fn spawn(mut settings: ServeSettings) -> anyhow::Result<Running> {
+    settings.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    let listener = tokio::net::TcpListener::bind(settings.listen).await?;
+    let addr = listener.local_addr()?;
+    let app = build(&settings, addr).await?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let server = axum::serve(listener, app.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            });
+        if let Err(error) = server.await {
+            tracing::error!(%error, "test server failed");
+        }
+    });
+    Ok(Running { addr, base_url: format!("http://{addr}"), stop: Some(stop) })
+}

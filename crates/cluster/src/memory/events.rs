@@ -1,0 +1,71 @@
+//! [`Events`] in one process: a tokio broadcast channel.
+
+use async_trait::async_trait;
+use tokio::sync::broadcast;
+
+use crate::events::{ChangeEvent, Events, EventsError};
+
+/// Events a subscriber may fall behind by before it gets `Lagged` (and resyncs). Change events are
+/// rare (an edit in the dashboard), so this is generous.
+pub const DEFAULT_EVENT_CAPACITY: usize = 1024;
+
+#[derive(Debug, Clone)]
+pub struct MemoryEvents {
+    sender: broadcast::Sender<ChangeEvent>,
+}
+
+impl MemoryEvents {
+    pub fn new() -> Self {
+        Self::with_capacity(DEFAULT_EVENT_CAPACITY)
+    }
+
+    /// A capacity of 0 is raised to 1 (tokio refuses 0).
+    pub fn with_capacity(capacity: usize) -> Self {
+        let (sender, _) = broadcast::channel(capacity.max(1));
+        Self { sender }
+    }
+}
+
+impl Default for MemoryEvents {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[async_trait]
+impl Events for MemoryEvents {
+    async fn publish(&self, event: ChangeEvent) -> Result<(), EventsError> {
+        // `send` fails only when nobody subscribes; an event nobody waits for is not an error.
+        let _ = self.sender.send(event);
+        Ok(())
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<ChangeEvent> {
+        self.sender.subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::sync::broadcast::error::RecvError;
+
+    #[tokio::test]
+    async fn a_subscriber_that_falls_behind_is_told_it_lagged() {
+        let events = MemoryEvents::with_capacity(2);
+        let mut receiver = events.subscribe();
+        for _ in 0..3 {
+            events.publish(ChangeEvent::Resync).await.expect("publish");
+        }
+        assert!(matches!(receiver.recv().await, Err(RecvError::Lagged(1))));
+        assert_eq!(receiver.recv().await.expect("after lag"), ChangeEvent::Resync);
+    }
+
+    #[tokio::test]
+    async fn zero_capacity_is_raised_to_one() {
+        let events = MemoryEvents::with_capacity(0);
+        let mut receiver = events.subscribe();
+        events.publish(ChangeEvent::Resync).await.expect("publish");
+        assert_eq!(receiver.recv().await.expect("event"), ChangeEvent::Resync);
+    }
+}

@@ -1,0 +1,78 @@
+//! Stateless session ids. The id a client sees is an authenticated encryption of the upstream's
+//! session id, the grant, the server and the protocol version, so any worker can serve any request of
+//! any session without a session store. A tampered or foreign id does not open.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use toolgate_domain::{GrantId, SecretKey, ServerId};
+
+const ASSOCIATED: &[u8] = b"toolgate-mcp-session:v1";
+/// Longest session id accepted from a client (base64 of a sealed claim with a generous upstream id).
+const MAX_ENCODED_LEN: usize = 4096;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionClaims {
+    /// The upstream's `Mcp-Session-Id`.
+    #[serde(rename = "u")]
+    pub upstream: String,
+    #[serde(rename = "g")]
+    pub grant: GrantId,
+    #[serde(rename = "s")]
+    pub server: ServerId,
+    /// The protocol version negotiated by initialize, when known.
+    #[serde(rename = "v", default, skip_serializing_if = "Option::is_none")]
+    pub protocol_version: Option<String>,
+}
+
+impl SessionClaims {
+    pub fn seal(&self, key: &SecretKey) -> String {
+        let plain = serde_json::to_vec(self).expect("claims serialise: plain strings and uuids");
+        URL_SAFE_NO_PAD.encode(key.seal(&plain, ASSOCIATED))
+    }
+
+    /// Opens a client's session id. `None` for anything not sealed by this deployment's key.
+    pub fn open(encoded: &str, key: &SecretKey) -> Option<Self> {
+        if encoded.len() > MAX_ENCODED_LEN {
+            return None;
+        }
+        let sealed = URL_SAFE_NO_PAD.decode(encoded).ok()?;
+        let plain = key.open(&sealed, ASSOCIATED).ok()?;
+        serde_json::from_slice(&plain).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> SecretKey {
+        SecretKey::from_bytes([7; 32])
+    }
+
+    #[test]
+    fn round_trip_and_tamper() {
+        let claims = SessionClaims {
+            upstream: "abc-123".into(),
+            grant: GrantId::new(),
+            server: ServerId::new(),
+            protocol_version: Some("2025-06-18".into()),
+        };
+        let id = claims.seal(&key());
+        assert!(id.bytes().all(|b| b.is_ascii_graphic()));
+        assert_eq!(SessionClaims::open(&id, &key()), Some(claims));
+        let mut tampered = id.into_bytes();
+        let middle = tampered.len() / 2;
+        tampered[middle] = if tampered[middle] == b'A' { b'B' } else { b'A' };
+        let tampered = String::from_utf8(tampered).expect("ascii");
+        assert_eq!(SessionClaims::open(&tampered, &key()), None);
+        assert_eq!(SessionClaims::open("not-base64!", &key()), None);
+        assert_eq!(SessionClaims::open(&"A".repeat(5000), &key()), None);
+    }
+
+    #[test]
+    fn another_key_cannot_open() {
+        let claims = SessionClaims { upstream: "x".into(), grant: GrantId::new(), server: ServerId::new(), protocol_version: None };
+        assert_eq!(SessionClaims::open(&claims.seal(&key()), &SecretKey::from_bytes([8; 32])), None);
+    }
+}

@@ -1,0 +1,271 @@
+//! In-memory snapshots of what the request path needs: servers (with opened upstream headers), grants
+//! by token hash, compiled policies. Loaded lazily from the store, dropped on change events, and
+//! re-read after a TTL so that a lost event heals itself. When the store cannot be read, a stale
+//! snapshot keeps being used (fail-static) and a warning is logged.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use http::{HeaderName, HeaderValue};
+use time::OffsetDateTime;
+use tokio::sync::broadcast::{self, error::TryRecvError};
+use toolgate_cluster::{ChangeEvent, Events};
+use toolgate_domain::{AccountId, GrantId, PolicyId, SecretKey, ServerId, TokenHash};
+use toolgate_policy::CompiledPolicy;
+use toolgate_store::{Store, StoreError};
+
+#[derive(Debug)]
+pub struct ServerSnapshot {
+    pub account_id: AccountId,
+    pub server_id: ServerId,
+    pub url: reqwest::Url,
+    /// The server's configured upstream headers, opened.
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub log_argument_values: bool,
+    /// Tools whose definition changed since it was accepted (for `pin_tools`).
+    pub changed_tools: HashSet<String>,
+    loaded_at: Instant,
+}
+
+#[derive(Debug)]
+pub struct GrantSnapshot {
+    pub id: GrantId,
+    pub account_id: AccountId,
+    pub server_id: ServerId,
+    pub policy_id: Option<PolicyId>,
+    pub expires_at: Option<OffsetDateTime>,
+    pub revoked: bool,
+}
+
+impl GrantSnapshot {
+    pub fn is_active(&self, now: OffsetDateTime) -> bool {
+        !self.revoked && self.expires_at.is_none_or(|expiry| expiry > now)
+    }
+}
+
+#[derive(Debug)]
+pub struct PolicySnapshot {
+    pub id: PolicyId,
+    pub version: i64,
+    pub compiled: CompiledPolicy,
+    loaded_at: Instant,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("store unavailable: {0}")]
+    Store(#[from] StoreError),
+    #[error("stored data cannot be used: {0}")]
+    Invalid(String),
+}
+
+type ServerKey = (String, String);
+
+pub struct SnapshotCache {
+    store: Arc<dyn Store>,
+    secret: SecretKey,
+    ttl: Duration,
+    events: Mutex<broadcast::Receiver<ChangeEvent>>,
+    servers: RwLock<HashMap<ServerKey, Arc<ServerSnapshot>>>,
+    /// `None` caches "no such token" briefly so a flood of bad tokens does not reach the database.
+    grants: RwLock<HashMap<TokenHash, (Option<Arc<GrantSnapshot>>, Instant)>>,
+    policies: RwLock<HashMap<PolicyId, Arc<PolicySnapshot>>>,
+}
+
+const NEGATIVE_TTL: Duration = Duration::from_secs(2);
+
+impl SnapshotCache {
+    pub fn new(store: Arc<dyn Store>, events: &dyn Events, secret: SecretKey, ttl: Duration) -> Self {
+        Self {
+            store,
+            secret,
+            ttl,
+            events: Mutex::new(events.subscribe()),
+            servers: RwLock::default(),
+            grants: RwLock::default(),
+            policies: RwLock::default(),
+        }
+    }
+
+    /// Applies every change event received so far. Called at the start of each lookup, so a change
+    /// published before a request arrived is always seen by that request (no race with a listener task).
+    fn apply_events(&self) {
+        let Ok(mut receiver) = self.events.lock() else { return };
+        loop {
+            match receiver.try_recv() {
+                Ok(event) => self.invalidate(&event),
+                Err(TryRecvError::Lagged(_)) => self.invalidate(&ChangeEvent::Resync),
+                Err(TryRecvError::Empty | TryRecvError::Closed) => return,
+            }
+        }
+    }
+
+    pub fn invalidate(&self, event: &ChangeEvent) {
+        match event {
+            ChangeEvent::PolicySaved { policy, .. } => {
+                write(&self.policies).remove(policy);
+            }
+            ChangeEvent::GrantChanged { grant, .. } => {
+                write(&self.grants).retain(|_, (snapshot, _)| snapshot.as_ref().is_none_or(|g| g.id != *grant));
+            }
+            ChangeEvent::ServerChanged { server, .. } => {
+                write(&self.servers).retain(|_, snapshot| snapshot.server_id != *server);
+            }
+            ChangeEvent::Resync => {
+                write(&self.servers).clear();
+                write(&self.grants).clear();
+                write(&self.policies).clear();
+            }
+        }
+    }
+
+    pub async fn server(&self, account_slug: &str, server_slug: &str) -> Result<Option<Arc<ServerSnapshot>>, SnapshotError> {
+        self.apply_events();
+        let key = (account_slug.to_owned(), server_slug.to_owned());
+        let cached = read(&self.servers).get(&key).cloned();
+        if let Some(snapshot) = &cached
+            && snapshot.loaded_at.elapsed() < self.ttl
+        {
+            return Ok(cached);
+        }
+        match self.load_server(account_slug, server_slug).await {
+            Ok(Some(snapshot)) => {
+                let snapshot = Arc::new(snapshot);
+                write(&self.servers).insert(key, snapshot.clone());
+                Ok(Some(snapshot))
+            }
+            Ok(None) => {
+                write(&self.servers).remove(&key);
+                Ok(None)
+            }
+            Err(error) => stale_or(cached, error),
+        }
+    }
+
+    async fn load_server(&self, account_slug: &str, server_slug: &str) -> Result<Option<ServerSnapshot>, SnapshotError> {
+        let Some(account) = self.store.find_account_by_slug(account_slug).await? else { return Ok(None) };
+        let Some(server) = self.store.find_server(account.id, server_slug).await? else { return Ok(None) };
+        // Only a slug names a server in a gateway URL, never its id.
+        if server.slug.as_str() != server_slug {
+            return Ok(None);
+        }
+        let url = reqwest::Url::parse(&server.url).map_err(|e| SnapshotError::Invalid(format!("server url: {e}")))?;
+        let headers = match &server.headers_sealed {
+            Some(sealed) => self.open_headers(server.id, sealed)?,
+            None => Vec::new(),
+        };
+        let changed_tools = self
+            .store
+            .list_tools(account.id, server.id)
+            .await?
+            .into_iter()
+            .filter(|tool| tool.changed())
+            .map(|tool| tool.name)
+            .collect();
+        Ok(Some(ServerSnapshot {
+            account_id: account.id,
+            server_id: server.id,
+            url,
+            headers,
+            log_argument_values: server.log_argument_values,
+            changed_tools,
+            loaded_at: Instant::now(),
+        }))
+    }
+
+    fn open_headers(&self, server_id: ServerId, sealed: &[u8]) -> Result<Vec<(HeaderName, HeaderValue)>, SnapshotError> {
+        let associated = format!("server-headers:{server_id}");
+        let plain = self
+            .secret
+            .open(sealed, associated.as_bytes())
+            .map_err(|e| SnapshotError::Invalid(format!("upstream headers: {e}")))?;
+        let map: HashMap<String, String> =
+            serde_json::from_slice(&plain).map_err(|e| SnapshotError::Invalid(format!("upstream headers: {e}")))?;
+        map.into_iter()
+            .map(|(name, value)| {
+                let name = HeaderName::try_from(name).map_err(|e| SnapshotError::Invalid(format!("header name: {e}")))?;
+                let mut value =
+                    HeaderValue::try_from(value).map_err(|e| SnapshotError::Invalid(format!("header value: {e}")))?;
+                value.set_sensitive(true);
+                Ok((name, value))
+            })
+            .collect()
+    }
+
+    /// The grant a token names, if any (active or not: the caller decides).
+    pub async fn grant(&self, account_id: AccountId, hash: TokenHash) -> Result<Option<Arc<GrantSnapshot>>, SnapshotError> {
+        self.apply_events();
+        let cached = read(&self.grants).get(&hash).cloned();
+        if let Some((snapshot, loaded_at)) = &cached {
+            let ttl = if snapshot.is_some() { self.ttl } else { NEGATIVE_TTL };
+            if loaded_at.elapsed() < ttl {
+                return Ok(snapshot.clone().filter(|g| g.account_id == account_id));
+            }
+        }
+        match self.store.find_grant_by_token(account_id, hash).await {
+            Ok(found) => {
+                let snapshot = found.map(|grant| {
+                    Arc::new(GrantSnapshot {
+                        id: grant.id,
+                        account_id: grant.account_id,
+                        server_id: grant.server_id,
+                        policy_id: grant.policy_id,
+                        expires_at: grant.expires_at,
+                        revoked: grant.revoked_at.is_some(),
+                    })
+                });
+                write(&self.grants).insert(hash, (snapshot.clone(), Instant::now()));
+                Ok(snapshot)
+            }
+            Err(error) => {
+                let stale = cached.and_then(|(snapshot, _)| snapshot).filter(|g| g.account_id == account_id);
+                stale_or(stale, error.into())
+            }
+        }
+    }
+
+    pub async fn policy(&self, account_id: AccountId, policy_id: PolicyId) -> Result<Option<Arc<PolicySnapshot>>, SnapshotError> {
+        self.apply_events();
+        let cached = read(&self.policies).get(&policy_id).cloned();
+        if let Some(snapshot) = &cached
+            && snapshot.loaded_at.elapsed() < self.ttl
+        {
+            return Ok(cached);
+        }
+        match self.store.get_policy(account_id, policy_id).await {
+            Ok(Some(policy)) => {
+                let compiled = toolgate_policy::compile(&policy.document).map_err(|errors| {
+                    SnapshotError::Invalid(format!("stored policy {} does not compile ({} errors)", policy.id, errors.len()))
+                })?;
+                let snapshot =
+                    Arc::new(PolicySnapshot { id: policy.id, version: policy.version, compiled, loaded_at: Instant::now() });
+                write(&self.policies).insert(policy_id, snapshot.clone());
+                Ok(Some(snapshot))
+            }
+            Ok(None) => {
+                write(&self.policies).remove(&policy_id);
+                Ok(None)
+            }
+            Err(error) => stale_or(cached, error.into()),
+        }
+    }
+}
+
+fn stale_or<T>(stale: Option<Arc<T>>, error: SnapshotError) -> Result<Option<Arc<T>>, SnapshotError> {
+    match stale {
+        Some(snapshot) => {
+            tracing::warn!(%error, "store unreachable; enforcing with the last snapshot");
+            Ok(Some(snapshot))
+        }
+        None => Err(error),
+    }
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+}

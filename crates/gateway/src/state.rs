@@ -1,0 +1,70 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use toolgate_cluster::{Counters, Events};
+use toolgate_domain::SecretKey;
+use toolgate_store::Store;
+
+use crate::snapshot::SnapshotCache;
+use crate::upstream::Upstream;
+
+pub struct GatewayConfig {
+    pub store: Arc<dyn Store>,
+    pub counters: Arc<dyn Counters>,
+    pub events: Arc<dyn Events>,
+    pub secret: SecretKey,
+    /// Largest request body accepted from a client.
+    pub max_body_bytes: usize,
+    /// How long a snapshot is trusted before it is re-read (heals a lost change event).
+    pub snapshot_ttl: Duration,
+}
+
+impl GatewayConfig {
+    pub fn new(store: Arc<dyn Store>, counters: Arc<dyn Counters>, events: Arc<dyn Events>, secret: SecretKey) -> Self {
+        Self {
+            store,
+            counters,
+            events,
+            secret,
+            max_body_bytes: 4 * 1024 * 1024,
+            snapshot_ttl: Duration::from_secs(30),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct GatewayState {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub counters: Arc<dyn Counters>,
+    pub secret: SecretKey,
+    pub max_body_bytes: usize,
+    pub cache: SnapshotCache,
+    pub upstream: Upstream,
+}
+
+impl GatewayState {
+    pub fn new(config: GatewayConfig) -> Self {
+        let cache = SnapshotCache::new(
+            config.store.clone(),
+            config.events.as_ref(),
+            config.secret.clone(),
+            config.snapshot_ttl,
+        );
+        Self {
+            inner: Arc::new(Inner {
+                counters: config.counters,
+                secret: config.secret,
+                max_body_bytes: config.max_body_bytes,
+                cache,
+                upstream: Upstream::new(),
+            }),
+        }
+    }
+
+    pub fn cache(&self) -> &SnapshotCache {
+        &self.inner.cache
+    }
+}

@@ -1,0 +1,10 @@
+//! Behaviour of the public API: evaluation semantics, validation pointers, properties.
+
+mod examples;
+mod limits;
+mod operators;
+mod precedence;
+mod properties;
+mod support;
+mod validation;
+mod validation_limits;

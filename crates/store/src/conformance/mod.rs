@@ -1,0 +1,74 @@
+//! The behaviour every [`Store`](crate::Store) implementation must have, as async test functions taking
+//! `&dyn Store` on a fresh, empty database. A backend runs them all with [`conformance_tests!`](crate::conformance_tests):
+//!
+//! ```ignore
+//! async fn fresh_store() -> (SqliteStore, tempfile::TempDir) { /* a store on a new file */ }
+//! toolgate_store::conformance_tests!(fresh_store);
+//! ```
+//!
+//! Timestamps are compared at microsecond precision (what both SQLite and Postgres keep).
+
+mod accounts;
+mod fixtures;
+mod grants;
+mod isolation;
+mod policies;
+mod servers;
+mod tools;
+
+pub use accounts::*;
+pub use grants::*;
+pub use isolation::*;
+pub use policies::*;
+pub use servers::*;
+pub use tools::*;
+
+/// Defines one `#[tokio::test]` per conformance test. `$fresh_store` is an async function returning
+/// `(store, guard)`: a store on a fresh, empty database, and whatever must live as long as the test (a
+/// temporary folder, a database to drop). The caller needs `tokio` (macros, rt) as a dev-dependency.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($fresh_store:path) => {
+        $crate::conformance_tests!(@each $fresh_store;
+            ping_answers,
+            signup_creates_user_account_and_owner_membership,
+            signup_with_a_taken_email_conflicts_and_creates_nothing,
+            signup_with_a_taken_account_slug_conflicts_and_creates_nothing,
+            api_tokens_find_their_user,
+            memberships_are_found_by_slug_or_id,
+            servers_are_created_and_found_by_slug_or_id,
+            server_slugs_are_unique_per_account,
+            servers_are_listed_in_creation_order,
+            server_patches_change_only_what_they_name,
+            updating_an_unknown_server_is_not_found,
+            replace_tools_keeps_the_upstream_order,
+            changed_definitions_are_detected_until_accepted,
+            a_removed_tool_comes_back_as_new,
+            duplicate_tool_names_keep_the_first,
+            tools_of_unknown_servers_and_names_are_not_found,
+            a_new_policy_is_version_one,
+            saving_a_policy_adds_versions_newest_first,
+            policy_names_are_unique_per_server,
+            policies_of_unknown_servers_or_ids_are_not_found,
+            grants_are_listed_newest_first_and_found_by_token,
+            revoking_a_grant_is_idempotent,
+            rotating_a_grant_replaces_its_token,
+            grant_expiry_decides_is_active,
+            touching_a_grant_records_the_latest_use,
+            grants_reject_unknown_servers_policies_and_taken_tokens,
+            tenants_cannot_see_or_change_each_others_servers_and_tools,
+            tenants_cannot_see_or_change_each_others_policies,
+            tenants_cannot_see_or_change_each_others_grants,
+            members_see_only_their_accounts,
+        );
+    };
+    (@each $fresh_store:path; $($test:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $test() {
+                let (store, _guard) = $fresh_store().await;
+                $crate::conformance::$test(&store).await;
+            }
+        )*
+    };
+}

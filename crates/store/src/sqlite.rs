@@ -1,1 +1,0 @@
-//! SQLite implementation of [`crate::Store`] (all-in-one mode).
