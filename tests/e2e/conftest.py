@@ -193,6 +193,7 @@ def start_toolgate(binary: Path, workdir: Path, name: str = "toolgate") -> Toolg
             "TOOLGATE_ALLOW_PRIVATE_UPSTREAMS": "true",
             "RUST_LOG": os.environ.get("RUST_LOG", "info"),
             "RUST_BACKTRACE": "1",
+            "NO_COLOR": "1",
         },
         cwd=workdir,
     )

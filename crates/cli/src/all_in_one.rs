@@ -31,7 +31,9 @@ pub async fn migrate(settings: &ServeSettings) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(&settings.data_dir)
         .with_context(|| format!("creating the data folder {}", settings.data_dir.display()))?;
     let path = settings.data_dir.join(DATABASE_FILE);
-    SqliteStore::open(&path).await.with_context(|| format!("opening {}", path.display()))?;
+    SqliteStore::open(&path)
+        .await
+        .with_context(|| format!("opening {}", path.display()))?;
     Ok(path)
 }
 
@@ -69,7 +71,11 @@ struct UpstreamCatalog(Upstream);
 
 #[async_trait::async_trait]
 impl CatalogSource for UpstreamCatalog {
-    async fn fetch_tools(&self, url: &str, headers: &[(String, String)]) -> Result<Vec<serde_json::Value>, String> {
+    async fn fetch_tools(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+    ) -> Result<Vec<serde_json::Value>, String> {
         self.0.fetch_tools(url, headers).await
     }
 }
@@ -86,7 +92,12 @@ pub async fn build(settings: &ServeSettings, bound: SocketAddr) -> anyhow::Resul
     let secret = secret_key(settings)?;
     let counters: Arc<dyn Counters> = Arc::new(MemoryCounters::new());
     let events: Arc<dyn Events> = Arc::new(MemoryEvents::new());
-    let gateway = GatewayState::new(GatewayConfig::new(store.clone(), counters, events.clone(), secret.clone()));
+    let gateway = GatewayState::new(GatewayConfig::new(
+        store.clone(),
+        counters,
+        events.clone(),
+        secret.clone(),
+    ));
     let control_plane = toolgate_control_plane::router(ControlPlaneConfig {
         store: store.clone(),
         events,
@@ -100,18 +111,29 @@ pub async fn build(settings: &ServeSettings, bound: SocketAddr) -> anyhow::Resul
     let router = Router::new()
         .merge(toolgate_gateway::router(gateway))
         .merge(control_plane)
-        .merge(health::router(Health { store, draining: draining.clone() }));
+        .merge(health::router(Health {
+            store,
+            draining: draining.clone(),
+        }));
     Ok(App { router, draining })
 }
 
 pub async fn serve(settings: ServeSettings) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
-        .with_context(|| format!("cannot listen on {} (set --listen or TOOLGATE_LISTEN)", settings.listen))?;
+        .with_context(|| {
+            format!(
+                "cannot listen on {} (set --listen or TOOLGATE_LISTEN)",
+                settings.listen
+            )
+        })?;
     let bound = listener.local_addr()?;
     let app = build(&settings, bound).await?;
     let public_url = settings.public_url(bound);
-    println!("Toolgate is running. Open {public_url}/ in a browser; agents connect to {}/mcp/…", settings.gateway_url(bound));
+    println!(
+        "Toolgate is running. Open {public_url}/ in a browser; agents connect to {}/mcp/…",
+        settings.gateway_url(bound)
+    );
     println!("Data folder: {}", settings.data_dir.display());
     tracing::info!(%bound, "listening");
     run_until_signal(listener, app).await
@@ -120,13 +142,16 @@ pub async fn serve(settings: ServeSettings) -> anyhow::Result<()> {
 async fn run_until_signal(listener: tokio::net::TcpListener, app: App) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let draining = app.draining.clone();
-    let server = axum::serve(listener, app.router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown({
-            let mut stop_rx = stop_rx.clone();
-            async move {
-                let _ = stop_rx.wait_for(|stop| *stop).await;
-            }
-        });
+    let server = axum::serve(
+        listener,
+        app.router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown({
+        let mut stop_rx = stop_rx.clone();
+        async move {
+            let _ = stop_rx.wait_for(|stop| *stop).await;
+        }
+    });
     let signal = async move {
         crate::shutdown::signal().await;
         tracing::info!("shutting down: finishing open requests");
@@ -163,13 +188,20 @@ pub async fn spawn(mut settings: ServeSettings) -> anyhow::Result<Running> {
     let app = build(&settings, addr).await?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
-        let server = axum::serve(listener, app.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            });
+        let server = axum::serve(
+            listener,
+            app.router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stopped.await;
+        });
         if let Err(error) = server.await {
             tracing::error!(%error, "test server failed");
         }
     });
-    Ok(Running { addr, base_url: format!("http://{addr}"), stop: Some(stop) })
+    Ok(Running {
+        addr,
+        base_url: format!("http://{addr}"),
+        stop: Some(stop),
+    })
 }

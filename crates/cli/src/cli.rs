@@ -6,7 +6,11 @@ use clap::{Parser, Subcommand};
 use crate::settings::ServeSettings;
 
 #[derive(Debug, Parser)]
-#[command(name = "toolgate", version, about = "A policy gateway for MCP (Model Context Protocol)")]
+#[command(
+    name = "toolgate",
+    version,
+    about = "A policy gateway for MCP (Model Context Protocol)"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -56,6 +60,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}", settings.describe());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Policy { command: PolicyCommand::Check { file } } => crate::policy_check::run(&file),
+        Command::Policy {
+            command: PolicyCommand::Check { file },
+        } => crate::policy_check::run(&file),
     }
 }

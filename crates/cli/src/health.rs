@@ -18,7 +18,10 @@ pub struct Health {
 }
 
 pub fn router(health: Health) -> Router {
-    Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz)).with_state(health)
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .with_state(health)
 }
 
 async fn healthz() -> impl IntoResponse {
@@ -27,13 +30,19 @@ async fn healthz() -> impl IntoResponse {
 
 async fn readyz(State(health): State<Health>) -> impl IntoResponse {
     if health.draining.load(Ordering::Relaxed) {
-        return (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "draining"})));
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "draining"})),
+        );
     }
     match health.store.ping().await {
         Ok(()) => (StatusCode::OK, Json(json!({"status": "ready", "database": "ok"}))),
         Err(error) => {
             tracing::warn!(%error, "readiness check: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "not_ready", "database": "unreachable"})))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"status": "not_ready", "database": "unreachable"})),
+            )
         }
     }
 }

@@ -8,7 +8,9 @@ use anyhow::Context;
 pub fn run(file: &Path) -> anyhow::Result<ExitCode> {
     let text = if file == Path::new("-") {
         let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).context("reading standard input")?;
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("reading standard input")?;
         text
     } else {
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?
@@ -20,7 +22,11 @@ pub fn run(file: &Path) -> anyhow::Result<ExitCode> {
         }
         Err(errors) => {
             for error in &errors {
-                let pointer = if error.pointer.is_empty() { "(document)" } else { &error.pointer };
+                let pointer = if error.pointer.is_empty() {
+                    "(document)"
+                } else {
+                    &error.pointer
+                };
                 match (error.line, error.column) {
                     (Some(line), Some(column)) => {
                         eprintln!("{}:{line}:{column}: {pointer}: {}", file.display(), error.message)

@@ -27,11 +27,19 @@ pub struct ServeSettings {
 
 impl ServeSettings {
     pub fn public_url(&self, bound: SocketAddr) -> String {
-        self.public_url.clone().unwrap_or_else(|| format!("http://{bound}")).trim_end_matches('/').to_owned()
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{bound}"))
+            .trim_end_matches('/')
+            .to_owned()
     }
 
     pub fn gateway_url(&self, bound: SocketAddr) -> String {
-        self.gateway_url.clone().unwrap_or_else(|| self.public_url(bound)).trim_end_matches('/').to_owned()
+        self.gateway_url
+            .clone()
+            .unwrap_or_else(|| self.public_url(bound))
+            .trim_end_matches('/')
+            .to_owned()
     }
 
     pub fn describe(&self) -> String {

@@ -31,16 +31,39 @@ fn settings(data: &std::path::Path) -> ServeSettings {
 
 async fn harness(policy: Value) -> Harness {
     let data = tempfile::tempdir().expect("tempdir");
-    let running = all_in_one::spawn(settings(data.path())).await.expect("stack starts");
-    let upstream = FakeUpstream::start(&["read_file", "run_shell", "delete_path", "debug_dump", "create_task", "cancel_task"])
+    let running = all_in_one::spawn(settings(data.path()))
         .await
-        .expect("upstream starts");
-    let api = ApiClient::signup(&running.base_url, "owner@example.com", "Acme").await.expect("signup");
+        .expect("stack starts");
+    let upstream = FakeUpstream::start(&[
+        "read_file",
+        "run_shell",
+        "delete_path",
+        "debug_dump",
+        "create_task",
+        "cancel_task",
+    ])
+    .await
+    .expect("upstream starts");
+    let api = ApiClient::signup(&running.base_url, "owner@example.com", "Acme")
+        .await
+        .expect("signup");
     let token = api
-        .setup_server("sys", &upstream.url, json!({"X-Upstream-Key": "upstream-secret"}), policy)
+        .setup_server(
+            "sys",
+            &upstream.url,
+            json!({"X-Upstream-Key": "upstream-secret"}),
+            policy,
+        )
         .await
         .expect("setup");
-    Harness { _running: running, _data: data, api, upstream, token, http: reqwest::Client::new() }
+    Harness {
+        _running: running,
+        _data: data,
+        api,
+        upstream,
+        token,
+        http: reqwest::Client::new(),
+    }
 }
 
 impl Harness {
@@ -53,7 +76,9 @@ impl Harness {
             .header("content-type", "application/json")
             .body(body.to_owned());
         if let Some(session) = session {
-            request = request.header("mcp-session-id", session).header("mcp-protocol-version", "2025-06-18");
+            request = request
+                .header("mcp-session-id", session)
+                .header("mcp-protocol-version", "2025-06-18");
         }
         request.send().await.expect("request")
     }
@@ -61,7 +86,10 @@ impl Harness {
     async fn session(&self) -> String {
         let response = self.post(None, INIT).await;
         assert_eq!(response.status(), StatusCode::OK);
-        response.headers()["mcp-session-id"].to_str().expect("ascii").to_owned()
+        response.headers()["mcp-session-id"]
+            .to_str()
+            .expect("ascii")
+            .to_owned()
     }
 
     async fn call(&self, session: &str, tool: &str, arguments: Value) -> Value {
@@ -98,25 +126,53 @@ fn decision(result: &Value) -> &Value {
 async fn session_ids_are_ours_and_upstream_sees_only_its_own_credentials() {
     let h = harness(policy()).await;
     let session = h.session().await;
-    assert!(!session.starts_with("fake-session"), "the upstream's session id must not leak: {session}");
+    assert!(
+        !session.starts_with("fake-session"),
+        "the upstream's session id must not leak: {session}"
+    );
     let result = h.call(&session, "read_file", json!({"path": "/etc/hosts"})).await;
     assert_eq!(result["result"]["content"][0]["text"], "called read_file");
     let received = h.upstream.received();
-    let call = received.iter().find(|r| r.body["method"] == "tools/call").expect("call reached upstream");
+    let call = received
+        .iter()
+        .find(|r| r.body["method"] == "tools/call")
+        .expect("call reached upstream");
     // Session 1 was the catalog sync's; the gateway's initialize opened session 2.
     assert_eq!(call.headers["mcp-session-id"], "fake-session-2");
     assert_eq!(call.headers["x-upstream-key"], "upstream-secret");
-    assert!(call.headers.get("authorization").is_none(), "the agent's token must never reach the upstream");
+    assert!(
+        call.headers.get("authorization").is_none(),
+        "the agent's token must never reach the upstream"
+    );
 }
 
 #[tokio::test]
 async fn tools_list_hides_and_drops_default_denied_tools() {
     let h = harness(policy()).await;
     let session = h.session().await;
-    let response = h.post(Some(&session), r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#).await;
+    let response = h
+        .post(
+            Some(&session),
+            r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#,
+        )
+        .await;
     let body: Value = response.json().await.expect("json");
-    let names: Vec<&str> = body["result"]["tools"].as_array().expect("tools").iter().filter_map(|t| t["name"].as_str()).collect();
-    assert_eq!(names, ["read_file", "run_shell", "delete_path", "create_task", "cancel_task"]);
+    let names: Vec<&str> = body["result"]["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "read_file",
+            "run_shell",
+            "delete_path",
+            "create_task",
+            "cancel_task"
+        ]
+    );
 }
 
 #[tokio::test]
@@ -127,15 +183,27 @@ async fn refusals_name_their_rule_and_never_reach_the_upstream() {
     let denied = h.call(&session, "delete_path", json!({"path": "/"})).await;
     assert_eq!(denied["result"]["isError"], true);
     let text = denied["result"]["content"][0]["text"].as_str().expect("text");
-    assert!(text.starts_with("Refused by policy: Deleting files is not allowed for agents"), "{text}");
+    assert!(
+        text.starts_with("Refused by policy: Deleting files is not allowed for agents"),
+        "{text}"
+    );
     assert_eq!(decision(&denied)["rule"], "/tools/delete_path");
     assert_eq!(decision(&denied)["decision"], "denied");
 
-    let meta = h.call(&session, "run_shell", json!({"command": "ls; rm -rf /"})).await;
+    let meta = h
+        .call(&session, "run_shell", json!({"command": "ls; rm -rf /"}))
+        .await;
     assert_eq!(decision(&meta)["rule"], "/tools/run_shell/deny_if/0");
-    let not_allowed = h.call(&session, "run_shell", json!({"command": "cat /etc/passwd"})).await;
+    let not_allowed = h
+        .call(&session, "run_shell", json!({"command": "cat /etc/passwd"}))
+        .await;
     assert_eq!(decision(&not_allowed)["rule"], "/tools/run_shell/require/0");
-    assert!(not_allowed["result"]["content"][0]["text"].as_str().expect("text").contains("Command not on the allowlist"));
+    assert!(
+        not_allowed["result"]["content"][0]["text"]
+            .as_str()
+            .expect("text")
+            .contains("Command not on the allowlist")
+    );
     let allowed = h.call(&session, "run_shell", json!({"command": "ls -la"})).await;
     assert_eq!(allowed["result"]["isError"], false);
 
@@ -163,11 +231,16 @@ async fn a_shared_counter_admits_exactly_max_across_tools_and_rolls_back_on_upst
     let first = h.call(&session, "create_task", json!({})).await;
     let second = h.call(&session, "cancel_task", json!({})).await;
     let third = h.call(&session, "create_task", json!({})).await;
-    assert_eq!(first["result"]["isError"], false, "the failed call must not have consumed the count");
+    assert_eq!(
+        first["result"]["isError"], false,
+        "the failed call must not have consumed the count"
+    );
     assert_eq!(second["result"]["isError"], false);
     assert_eq!(decision(&third)["decision"], "rate_limited");
     assert_eq!(decision(&third)["rule"], "/tools/create_task/limits/0");
-    let retry = decision(&third)["retry_after_ms"].as_u64().expect("retry_after_ms");
+    let retry = decision(&third)["retry_after_ms"]
+        .as_u64()
+        .expect("retry_after_ms");
     assert!(retry > 50_000 && retry <= 60_000, "{retry}");
 }
 
@@ -176,19 +249,33 @@ async fn bad_tokens_sessions_and_bodies_get_clear_4xx() {
     let h = harness(policy()).await;
     let url = h.api.gateway_url("sys");
     for token in [None, Some("tg_nope"), Some("tgk_abc")] {
-        let mut request = h.http.post(&url).header("content-type", "application/json").body(INIT);
+        let mut request = h
+            .http
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(INIT);
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
         let response = request.send().await.expect("request");
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-        assert!(response.headers()["www-authenticate"].to_str().expect("ascii").starts_with("Bearer"));
+        assert!(
+            response.headers()["www-authenticate"]
+                .to_str()
+                .expect("ascii")
+                .starts_with("Bearer")
+        );
     }
     let session = h.session().await;
     let mut tampered = session.clone().into_bytes();
     tampered[10] = if tampered[10] == b'x' { b'y' } else { b'x' };
     let tampered = String::from_utf8(tampered).expect("ascii");
-    let response = h.post(Some(&tampered), r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#).await;
+    let response = h
+        .post(
+            Some(&tampered),
+            r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#,
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 
     let malformed = h.post(Some(&session), "{not json").await;
@@ -196,10 +283,15 @@ async fn bad_tokens_sessions_and_bodies_get_clear_4xx() {
     let body: Value = malformed.json().await.expect("json");
     assert_eq!(body["error"]["code"], -32700);
 
-    let batch = h.post(Some(&session), r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#).await;
+    let batch = h
+        .post(Some(&session), r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#)
+        .await;
     assert_eq!(batch.status(), StatusCode::BAD_REQUEST);
 
-    let huge = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"ping","params":{{"x":"{}"}}}}"#, "a".repeat(5 * 1024 * 1024));
+    let huge = format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"ping","params":{{"x":"{}"}}}}"#,
+        "a".repeat(5 * 1024 * 1024)
+    );
     let too_large = h.post(Some(&session), &huge).await;
     assert_eq!(too_large.status(), StatusCode::PAYLOAD_TOO_LARGE);
 
@@ -226,19 +318,40 @@ async fn revocation_and_policy_edits_apply_to_the_next_request() {
     let mut stricter = policy();
     stricter["tools"]["read_file"] = json!({"action": "deny", "reason": "Reading is off today."});
     let path = format!("{}/servers/sys/policies/main", h.api.account_path());
-    let (status, body) = h.api.send(reqwest::Method::PUT, &path, Some(json!({"document": stricter}))).await.expect("put");
+    let (status, body) = h
+        .api
+        .send(reqwest::Method::PUT, &path, Some(json!({"document": stricter})))
+        .await
+        .expect("put");
     assert_eq!(status, 200, "{body}");
     let after = h.call(&session, "read_file", json!({})).await;
     assert_eq!(decision(&after)["rule"], "/tools/read_file");
 
-    let (_, grants) = h.api.send(reqwest::Method::GET, &format!("{}/grants", h.api.account_path()), None).await.expect("grants");
+    let (_, grants) = h
+        .api
+        .send(
+            reqwest::Method::GET,
+            &format!("{}/grants", h.api.account_path()),
+            None,
+        )
+        .await
+        .expect("grants");
     let grant_id = grants["items"][0]["id"].as_str().expect("grant id").to_owned();
     let (status, _) = h
         .api
-        .send(reqwest::Method::DELETE, &format!("{}/grants/{grant_id}", h.api.account_path()), None)
+        .send(
+            reqwest::Method::DELETE,
+            &format!("{}/grants/{grant_id}", h.api.account_path()),
+            None,
+        )
         .await
         .expect("revoke");
     assert_eq!(status, 204);
-    let response = h.post(Some(&session), r#"{"jsonrpc":"2.0","id":3,"method":"tools/list"}"#).await;
+    let response = h
+        .post(
+            Some(&session),
+            r#"{"jsonrpc":"2.0","id":3,"method":"tools/list"}"#,
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }

@@ -26,7 +26,9 @@ pub enum CryptoError {
 
 impl SecretKey {
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self { cipher: ChaCha20Poly1305::new(Key::from_slice(&bytes)) }
+        Self {
+            cipher: ChaCha20Poly1305::new(Key::from_slice(&bytes)),
+        }
     }
 
     pub fn from_hex(hex_text: &str) -> Result<Self, CryptoError> {
@@ -47,7 +49,13 @@ impl SecretKey {
         rand::thread_rng().fill_bytes(&mut nonce);
         let ciphertext = self
             .cipher
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: plaintext, aad: associated })
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext,
+                    aad: associated,
+                },
+            )
             .expect("chacha20poly1305 encryption cannot fail for in-memory buffers");
         let mut out = Vec::with_capacity(1 + NONCE_LEN + ciphertext.len());
         out.push(VERSION);
@@ -62,7 +70,13 @@ impl SecretKey {
         }
         let (nonce, ciphertext) = sealed[1..].split_at(NONCE_LEN);
         self.cipher
-            .decrypt(Nonce::from_slice(nonce), Payload { msg: ciphertext, aad: associated })
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad: associated,
+                },
+            )
             .map_err(|_| CryptoError::Open)
     }
 }

@@ -92,7 +92,10 @@ mod tests {
     #[test]
     fn derives_from_names() {
         assert_eq!(Slug::from_name("Acme Corp.", "x").as_str(), "acme-corp");
-        assert_eq!(Slug::from_name("  System  Tools!! ", "x").as_str(), "system-tools");
+        assert_eq!(
+            Slug::from_name("  System  Tools!! ", "x").as_str(),
+            "system-tools"
+        );
         assert_eq!(Slug::from_name("東京", "server").as_str(), "server");
         assert!(Slug::from_name(&"ab ".repeat(40), "x").as_str().len() <= MAX_SLUG_LEN);
     }

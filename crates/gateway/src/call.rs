@@ -37,14 +37,26 @@ pub(crate) async fn handle(
     let arguments: Value = match call.arguments {
         Some(raw) => match serde_json::from_str(raw.get()) {
             Ok(value) => value,
-            Err(_) => return Ok(refusal::json_response(jsonrpc::error_response(Some(id), jsonrpc::INVALID_PARAMS, "arguments are not valid JSON", None))),
+            Err(_) => {
+                return Ok(refusal::json_response(jsonrpc::error_response(
+                    Some(id),
+                    jsonrpc::INVALID_PARAMS,
+                    "arguments are not valid JSON",
+                    None,
+                )));
+            }
         },
         None => Value::Null,
     };
     let tool = call.name.as_ref();
 
     let Some(policy) = policy_of(state, connection).await? else {
-        return Ok(Refusal::new(DecisionKind::Denied, "(no policy)", refusal::NO_POLICY_TEXT.to_owned()).into_response(id));
+        return Ok(Refusal::new(
+            DecisionKind::Denied,
+            "(no policy)",
+            refusal::NO_POLICY_TEXT.to_owned(),
+        )
+        .into_response(id));
     };
     let compiled: &CompiledPolicy = &policy.compiled;
     let limits = match compiled.evaluate(tool, &arguments) {
@@ -59,13 +71,22 @@ pub(crate) async fn handle(
             return Ok(Refusal::new(DecisionKind::Denied, rule.as_ref(), text).into_response(id));
         }
         Decision::RequireApproval { rule, .. } => {
-            return Ok(Refusal::new(DecisionKind::ApprovalRequested, rule.as_ref(), refusal::approval_unavailable_text())
-                .into_response(id));
+            return Ok(Refusal::new(
+                DecisionKind::ApprovalRequested,
+                rule.as_ref(),
+                refusal::approval_unavailable_text(),
+            )
+            .into_response(id));
         }
         Decision::Allow { limits } => limits,
     };
     if compiled.pin_tools() && connection.server.changed_tools.contains(tool) {
-        return Ok(Refusal::new(DecisionKind::Denied, "/pin_tools", refusal::changed_tool_text(tool)).into_response(id));
+        return Ok(Refusal::new(
+            DecisionKind::Denied,
+            "/pin_tools",
+            refusal::changed_tool_text(tool),
+        )
+        .into_response(id));
     }
 
     let reservation = match reserve(state, connection, &limits).await {
@@ -77,19 +98,37 @@ pub(crate) async fn handle(
     let sent = state
         .inner
         .upstream
-        .send(Method::POST, &connection.server, headers, upstream_session, Some(body.clone()))
+        .send(
+            Method::POST,
+            &connection.server,
+            headers,
+            upstream_session,
+            Some(body.clone()),
+        )
         .await;
     match sent {
         Ok(response) if !response.status().is_server_error() => Ok(upstream::relay(response, None)),
         Ok(response) => {
             rollback(state, reservation).await;
-            let detail = format!("the upstream MCP server answered HTTP {}", response.status().as_u16());
-            Ok(Refusal::new(DecisionKind::UpstreamError, "(upstream)", refusal::upstream_failed_text(&detail)).into_response(id))
+            let detail = format!(
+                "the upstream MCP server answered HTTP {}",
+                response.status().as_u16()
+            );
+            Ok(Refusal::new(
+                DecisionKind::UpstreamError,
+                "(upstream)",
+                refusal::upstream_failed_text(&detail),
+            )
+            .into_response(id))
         }
         Err(error) => {
             rollback(state, reservation).await;
-            Ok(Refusal::new(DecisionKind::UpstreamError, "(upstream)", refusal::upstream_failed_text(&error.to_string()))
-                .into_response(id))
+            Ok(Refusal::new(
+                DecisionKind::UpstreamError,
+                "(upstream)",
+                refusal::upstream_failed_text(&error.to_string()),
+            )
+            .into_response(id))
         }
     }
 }
@@ -98,11 +137,17 @@ async fn policy_of(
     state: &GatewayState,
     connection: &Connection,
 ) -> Result<Option<Arc<crate::snapshot::PolicySnapshot>>, GatewayError> {
-    let Some(policy_id) = connection.grant.policy_id else { return Ok(None) };
-    state.cache().policy(connection.grant.account_id, policy_id).await.map_err(|error| {
-        tracing::error!(%error, "cannot load policy");
-        GatewayError::Unavailable
-    })
+    let Some(policy_id) = connection.grant.policy_id else {
+        return Ok(None);
+    };
+    state
+        .cache()
+        .policy(connection.grant.account_id, policy_id)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "cannot load policy");
+            GatewayError::Unavailable
+        })
 }
 
 fn limit_request(connection: &Connection, charge: &LimitCharge) -> LimitRequest {
@@ -134,22 +179,35 @@ async fn reserve(
     if limits.is_empty() {
         return Ok(None);
     }
-    let requests: Vec<LimitRequest> = limits.iter().map(|charge| limit_request(connection, charge)).collect();
+    let requests: Vec<LimitRequest> = limits
+        .iter()
+        .map(|charge| limit_request(connection, charge))
+        .collect();
     match state.inner.counters.reserve(&requests).await {
         Ok(ReserveOutcome::Admitted(reservation)) => Ok(Some(reservation)),
-        Ok(ReserveOutcome::Exhausted { index, retry_after_ms }) => {
+        Ok(ReserveOutcome::Exhausted {
+            index,
+            retry_after_ms,
+        }) => {
             let charge = limits.get(index).unwrap_or(&limits[0]);
-            let text = refusal::rate_limited_text(&charge.counter, charge.max, charge.window_ms, retry_after_ms);
+            let text =
+                refusal::rate_limited_text(&charge.counter, charge.max, charge.window_ms, retry_after_ms);
             let mut refused = Refusal::new(DecisionKind::RateLimited, charge.rule.as_ref(), text);
             refused.retry_after_ms = Some(retry_after_ms.max(1));
             Err(refused)
         }
         Err(error) => {
             tracing::warn!(%error, "rate-limit counters unavailable");
-            match limits.iter().find(|charge| charge.on_counter_error == OnCounterError::Closed) {
+            match limits
+                .iter()
+                .find(|charge| charge.on_counter_error == OnCounterError::Closed)
+            {
                 Some(closed) => {
-                    let mut refused =
-                        Refusal::new(DecisionKind::RateLimited, closed.rule.as_ref(), refusal::COUNTER_STORE_DOWN_TEXT.to_owned());
+                    let mut refused = Refusal::new(
+                        DecisionKind::RateLimited,
+                        closed.rule.as_ref(),
+                        refusal::COUNTER_STORE_DOWN_TEXT.to_owned(),
+                    );
                     refused.retry_after_ms = Some(2_000);
                     Err(refused)
                 }

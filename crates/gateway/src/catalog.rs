@@ -24,7 +24,13 @@ impl Upstream {
     }
 
     async fn fetch_tools_inner(&self, url: &str, headers: &[(String, String)]) -> Result<Vec<Value>, String> {
-        let mut session = CatalogSession { upstream: self, url, headers, session_id: None, protocol: None };
+        let mut session = CatalogSession {
+            upstream: self,
+            url,
+            headers,
+            session_id: None,
+            protocol: None,
+        };
         let init = session
             .request(
                 1,
@@ -36,7 +42,10 @@ impl Upstream {
                 }),
             )
             .await?;
-        session.protocol = init.get("protocolVersion").and_then(Value::as_str).map(str::to_owned);
+        session.protocol = init
+            .get("protocolVersion")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         session.notify("notifications/initialized").await?;
         let mut tools = Vec::new();
         let mut cursor: Option<String> = None;
@@ -50,7 +59,10 @@ impl Upstream {
                 Some(Value::Array(page_tools)) => tools.extend(page_tools.iter().cloned()),
                 _ => return Err("the upstream's tools/list answer has no \"tools\" array".into()),
             }
-            cursor = result.get("nextCursor").and_then(Value::as_str).map(str::to_owned);
+            cursor = result
+                .get("nextCursor")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
             if cursor.is_none() {
                 break;
             }
@@ -97,17 +109,30 @@ impl CatalogSession<'_> {
             .await
             .map_err(|error| describe_transport_error(&error))?;
         if !response.status().is_success() {
-            return Err(format!("the upstream answered {method} with HTTP {}", response.status().as_u16()));
+            return Err(format!(
+                "the upstream answered {method} with HTTP {}",
+                response.status().as_u16()
+            ));
         }
-        if let Some(session) = response.headers().get(mcp_headers::MCP_SESSION_ID).and_then(|v| v.to_str().ok()) {
+        if let Some(session) = response
+            .headers()
+            .get(mcp_headers::MCP_SESSION_ID)
+            .and_then(|v| v.to_str().ok())
+        {
             self.session_id = Some(session.to_owned());
         }
         let message = read_response(response, id).await?;
         if let Some(error) = message.get("error") {
-            let text = error.get("message").and_then(Value::as_str).unwrap_or("unknown error");
+            let text = error
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("unknown error");
             return Err(format!("the upstream refused {method}: {text}"));
         }
-        message.get("result").cloned().ok_or_else(|| format!("the upstream's {method} answer has no result"))
+        message
+            .get("result")
+            .cloned()
+            .ok_or_else(|| format!("the upstream's {method} answer has no result"))
     }
 
     async fn notify(&self, method: &str) -> Result<(), String> {
@@ -121,7 +146,10 @@ impl CatalogSession<'_> {
         if response.status().is_success() {
             Ok(())
         } else {
-            Err(format!("the upstream answered {method} with HTTP {}", response.status().as_u16()))
+            Err(format!(
+                "the upstream answered {method} with HTTP {}",
+                response.status().as_u16()
+            ))
         }
     }
 
@@ -136,14 +164,19 @@ impl CatalogSession<'_> {
 async fn read_response(response: reqwest::Response, id: i64) -> Result<Value, String> {
     let event_stream = crate::upstream::is_event_stream(response.headers());
     if !event_stream {
-        return response.json::<Value>().await.map_err(|error| format!("the upstream's answer is not JSON: {error}"));
+        return response
+            .json::<Value>()
+            .await
+            .map_err(|error| format!("the upstream's answer is not JSON: {error}"));
     }
     let mut decoder = SseDecoder::new();
     let mut stream = response.bytes_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|error| describe_transport_error(&error))?;
         for event in decoder.feed(&chunk).map_err(|error| error.to_string())? {
-            let Ok(message) = serde_json::from_str::<Value>(&event.data) else { continue };
+            let Ok(message) = serde_json::from_str::<Value>(&event.data) else {
+                continue;
+            };
             if message.get("id").and_then(Value::as_i64) == Some(id) {
                 return Ok(message);
             }

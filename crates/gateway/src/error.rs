@@ -12,10 +12,16 @@ pub enum GatewayError {
     Unauthorized(&'static str),
     /// A malformed request; `code` is the JSON-RPC error code to answer with.
     #[error("{message}")]
-    BadRequest { code: i64, message: String, id: Option<Box<serde_json::value::RawValue>> },
+    BadRequest {
+        code: i64,
+        message: String,
+        id: Option<Box<serde_json::value::RawValue>>,
+    },
     #[error("request body exceeds {0} bytes")]
     PayloadTooLarge(usize),
-    #[error("session not found: it was not issued by this gateway for this grant and server; start a new session with initialize")]
+    #[error(
+        "session not found: it was not issued by this gateway for this grant and server; start a new session with initialize"
+    )]
     SessionNotFound,
     #[error("method not allowed")]
     MethodNotAllowed,
@@ -27,7 +33,11 @@ pub enum GatewayError {
 
 impl GatewayError {
     pub fn bad_request(code: i64, message: impl Into<String>) -> Self {
-        GatewayError::BadRequest { code, message: message.into(), id: None }
+        GatewayError::BadRequest {
+            code,
+            message: message.into(),
+            id: None,
+        }
     }
 
     fn status(&self) -> StatusCode {

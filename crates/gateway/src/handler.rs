@@ -58,7 +58,11 @@ async fn authenticate(
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
+        .and_then(|value| {
+            value
+                .strip_prefix("Bearer ")
+                .or_else(|| value.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .ok_or(GatewayError::Unauthorized(BAD_TOKEN))?;
     if !TokenKind::Grant.matches(token) {
@@ -80,7 +84,9 @@ async fn authenticate(
         return Err(GatewayError::Unauthorized(BAD_TOKEN));
     }
     if !grant.is_active(OffsetDateTime::now_utc()) {
-        return Err(GatewayError::Unauthorized("this grant token was revoked or has expired"));
+        return Err(GatewayError::Unauthorized(
+            "this grant token was revoked or has expired",
+        ));
     }
     let session = match headers.get(mcp_headers::MCP_SESSION_ID) {
         None => None,
@@ -96,7 +102,11 @@ async fn authenticate(
             Some(claims)
         }
     };
-    Ok(Connection { server, grant, session })
+    Ok(Connection {
+        server,
+        grant,
+        session,
+    })
 }
 
 fn unavailable(error: SnapshotError) -> GatewayError {
@@ -118,10 +128,12 @@ async fn read_body(state: &GatewayState, body: Body) -> Result<Bytes, GatewayErr
 }
 
 fn check_protocol_header(headers: &HeaderMap) -> Result<Option<Era>, GatewayError> {
-    let Some(value) = headers.get(mcp_headers::MCP_PROTOCOL_VERSION) else { return Ok(None) };
-    let value = value
-        .to_str()
-        .map_err(|_| GatewayError::bad_request(jsonrpc::INVALID_REQUEST, "MCP-Protocol-Version is not text"))?;
+    let Some(value) = headers.get(mcp_headers::MCP_PROTOCOL_VERSION) else {
+        return Ok(None);
+    };
+    let value = value.to_str().map_err(|_| {
+        GatewayError::bad_request(jsonrpc::INVALID_REQUEST, "MCP-Protocol-Version is not text")
+    })?;
     if version::is_supported_legacy(value) {
         return Ok(Some(Era::Legacy));
     }
@@ -130,7 +142,10 @@ fn check_protocol_header(headers: &HeaderMap) -> Result<Option<Era>, GatewayErro
     }
     Err(GatewayError::bad_request(
         jsonrpc::INVALID_REQUEST,
-        format!("unsupported MCP-Protocol-Version {value:?}; this gateway speaks {}", version::LEGACY_VERSIONS.join(", ")),
+        format!(
+            "unsupported MCP-Protocol-Version {value:?}; this gateway speaks {}",
+            version::LEGACY_VERSIONS.join(", ")
+        ),
     ))
 }
 
@@ -147,10 +162,16 @@ fn modern_refused() -> GatewayError {
     )
 }
 
-async fn post(state: &GatewayState, connection: Connection, headers: &HeaderMap, body: Body) -> Result<Response, GatewayError> {
+async fn post(
+    state: &GatewayState,
+    connection: Connection,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, GatewayError> {
     let header_era = check_protocol_header(headers)?;
     let bytes = read_body(state, body).await?;
-    let payload = jsonrpc::parse(&bytes).map_err(|error| GatewayError::bad_request(error.jsonrpc_code(), error.to_string()))?;
+    let payload = jsonrpc::parse(&bytes)
+        .map_err(|error| GatewayError::bad_request(error.jsonrpc_code(), error.to_string()))?;
     let message = match payload {
         Payload::Single(message) => message,
         Payload::Batch(_) => {
@@ -165,7 +186,9 @@ async fn post(state: &GatewayState, connection: Connection, headers: &HeaderMap,
     }
     if let (MessageKind::Request, Some(id)) = (message.kind(), message.id) {
         match message.method.as_deref() {
-            Some("tools/call") => return call::handle(state, &connection, headers, &bytes, id, message.params).await,
+            Some("tools/call") => {
+                return call::handle(state, &connection, headers, &bytes, id, message.params).await;
+            }
             Some("tools/list") => return list::handle(state, &connection, headers, bytes.clone(), id).await,
             Some("initialize") => return initialize(state, &connection, headers, bytes.clone()).await,
             _ => {}
@@ -175,15 +198,34 @@ async fn post(state: &GatewayState, connection: Connection, headers: &HeaderMap,
     let response = state
         .inner
         .upstream
-        .send(Method::POST, &connection.server, headers, upstream_session, Some(bytes.clone()))
+        .send(
+            Method::POST,
+            &connection.server,
+            headers,
+            upstream_session,
+            Some(bytes.clone()),
+        )
         .await?;
     Ok(upstream::relay(response, None))
 }
 
 /// Forwards initialize and wraps the upstream's session id into a stateless one of ours.
-async fn initialize(state: &GatewayState, connection: &Connection, headers: &HeaderMap, body: Bytes) -> Result<Response, GatewayError> {
-    let response = state.inner.upstream.send(Method::POST, &connection.server, headers, None, Some(body)).await?;
-    let session_id = match response.headers().get(mcp_headers::MCP_SESSION_ID).and_then(|v| v.to_str().ok()) {
+async fn initialize(
+    state: &GatewayState,
+    connection: &Connection,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Result<Response, GatewayError> {
+    let response = state
+        .inner
+        .upstream
+        .send(Method::POST, &connection.server, headers, None, Some(body))
+        .await?;
+    let session_id = match response
+        .headers()
+        .get(mcp_headers::MCP_SESSION_ID)
+        .and_then(|v| v.to_str().ok())
+    {
         Some(upstream_id) => {
             let claims = SessionClaims {
                 upstream: upstream_id.to_owned(),
@@ -202,11 +244,20 @@ async fn initialize(state: &GatewayState, connection: &Connection, headers: &Hea
 }
 
 /// GET (the standalone event stream) and DELETE (end of session) go upstream as they are.
-async fn stream(state: &GatewayState, connection: Connection, headers: &HeaderMap, method: Method) -> Result<Response, GatewayError> {
+async fn stream(
+    state: &GatewayState,
+    connection: Connection,
+    headers: &HeaderMap,
+    method: Method,
+) -> Result<Response, GatewayError> {
     if check_protocol_header(headers)? == Some(Era::Modern) {
         return Err(GatewayError::MethodNotAllowed);
     }
     let upstream_session = connection.session.as_ref().map(|claims| claims.upstream.as_str());
-    let response = state.inner.upstream.send(method, &connection.server, headers, upstream_session, None).await?;
+    let response = state
+        .inner
+        .upstream
+        .send(method, &connection.server, headers, upstream_session, None)
+        .await?;
     Ok(upstream::relay(response, None))
 }

@@ -5,8 +5,8 @@
 //! (tools/call: decide by policy, reserve limits) → forward to the upstream → stream the answer back
 //! (tools/list: filtered). No SQL runs on the request path once snapshots are warm.
 
-pub mod catalog;
 mod call;
+pub mod catalog;
 mod error;
 mod handler;
 mod list;

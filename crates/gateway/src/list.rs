@@ -25,10 +25,14 @@ pub(crate) async fn handle(
     _id: &RawValue,
 ) -> Result<Response, GatewayError> {
     let policy = match connection.grant.policy_id {
-        Some(policy_id) => state.cache().policy(connection.grant.account_id, policy_id).await.map_err(|error| {
-            tracing::error!(%error, "cannot load policy");
-            GatewayError::Unavailable
-        })?,
+        Some(policy_id) => state
+            .cache()
+            .policy(connection.grant.account_id, policy_id)
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, "cannot load policy");
+                GatewayError::Unavailable
+            })?,
         None => None,
     };
     // A grant without a policy may call nothing, so it sees nothing.
@@ -38,7 +42,13 @@ pub(crate) async fn handle(
     let response = state
         .inner
         .upstream
-        .send(Method::POST, &connection.server, headers, upstream_session, Some(body))
+        .send(
+            Method::POST,
+            &connection.server,
+            headers,
+            upstream_session,
+            Some(body),
+        )
         .await?;
     if !response.status().is_success() {
         return Ok(upstream::relay(response, None));
@@ -48,7 +58,8 @@ pub(crate) async fn handle(
         let mut decoder = SseDecoder::new();
         let mut keep = keep;
         let events = response.bytes_stream().map(move |chunk| {
-            let chunk = chunk.map_err(|error| std::io::Error::other(upstream::describe_transport_error(&error)))?;
+            let chunk =
+                chunk.map_err(|error| std::io::Error::other(upstream::describe_transport_error(&error)))?;
             let mut out = Vec::new();
             let events = decoder.feed(&chunk).map_err(std::io::Error::other)?;
             for mut event in events {
@@ -74,9 +85,12 @@ async fn read_bounded(response: reqwest::Response) -> Result<Vec<u8>, GatewayErr
     let mut stream = response.bytes_stream();
     let mut out = Vec::new();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|error| GatewayError::Upstream(upstream::describe_transport_error(&error)))?;
+        let chunk =
+            chunk.map_err(|error| GatewayError::Upstream(upstream::describe_transport_error(&error)))?;
         if out.len() + chunk.len() > MAX_LIST_BYTES {
-            return Err(GatewayError::Upstream("the upstream's tools/list answer is too large".into()));
+            return Err(GatewayError::Upstream(
+                "the upstream's tools/list answer is too large".into(),
+            ));
         }
         out.extend_from_slice(&chunk);
     }

@@ -36,7 +36,12 @@ pub(crate) struct Refusal {
 
 impl Refusal {
     pub fn new(kind: DecisionKind, rule: impl Into<String>, text: String) -> Self {
-        Self { kind, rule: rule.into(), text, retry_after_ms: None }
+        Self {
+            kind,
+            rule: rule.into(),
+            text,
+            retry_after_ms: None,
+        }
     }
 
     pub fn into_response(self, id: &RawValue) -> Response {
@@ -55,7 +60,10 @@ pub(crate) fn unknown_tool(id: &RawValue, name: &str) -> Response {
 }
 
 pub(crate) fn denied_text(reason: &str) -> String {
-    format!("Refused by policy: {}. Retrying will not help: this tool is not allowed for this agent.", trim_end(reason))
+    format!(
+        "Refused by policy: {}. Retrying will not help: this tool is not allowed for this agent.",
+        trim_end(reason)
+    )
 }
 
 pub(crate) fn default_deny_text(tool: &str) -> String {
@@ -72,7 +80,10 @@ pub(crate) fn condition_text(on_deny: &str) -> String {
 }
 
 pub(crate) fn bad_argument_text(reason: &str) -> String {
-    format!("Refused by policy: {}. Correct the arguments and call again.", trim_end(reason))
+    format!(
+        "Refused by policy: {}. Correct the arguments and call again.",
+        trim_end(reason)
+    )
 }
 
 pub(crate) const NO_POLICY_TEXT: &str = "Refused by policy: this agent's grant has no policy, so every call is refused. Retrying will not help; ask an administrator to attach a policy.";
@@ -98,7 +109,9 @@ pub(crate) fn rate_limited_text(counter: &str, max: u64, window_ms: u64, retry_a
 pub(crate) const COUNTER_STORE_DOWN_TEXT: &str = "Refused by policy: the rate-limit counters cannot be reached, and this policy refuses limited calls while they are down. Retrying in a few seconds may succeed.";
 
 pub(crate) fn upstream_failed_text(detail: &str) -> String {
-    format!("The call was not completed: {detail}. The call did not count against any rate limit; retrying later may succeed.")
+    format!(
+        "The call was not completed: {detail}. The call did not count against any rate limit; retrying later may succeed."
+    )
 }
 
 pub(crate) fn describe_window(window_ms: u64) -> String {
@@ -122,7 +135,10 @@ mod tests {
 
     #[test]
     fn texts_say_whether_retrying_helps() {
-        assert!(denied_text("Deleting files is not allowed.").starts_with("Refused by policy: Deleting files is not allowed. Retrying will not help"));
+        assert!(
+            denied_text("Deleting files is not allowed.")
+                .starts_with("Refused by policy: Deleting files is not allowed. Retrying will not help")
+        );
         assert!(rate_limited_text("calls", 10, 60_000, 1500).contains("10 per minute"));
         assert!(rate_limited_text("calls", 10, 60_000, 1500).contains("after 2 s"));
         assert_eq!(describe_window(90_000), "90 seconds");

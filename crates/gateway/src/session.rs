@@ -72,7 +72,15 @@ mod tests {
 
     #[test]
     fn another_key_cannot_open() {
-        let claims = SessionClaims { upstream: "x".into(), grant: GrantId::new(), server: ServerId::new(), protocol_version: None };
-        assert_eq!(SessionClaims::open(&claims.seal(&key()), &SecretKey::from_bytes([8; 32])), None);
+        let claims = SessionClaims {
+            upstream: "x".into(),
+            grant: GrantId::new(),
+            server: ServerId::new(),
+            protocol_version: None,
+        };
+        assert_eq!(
+            SessionClaims::open(&claims.seal(&key()), &SecretKey::from_bytes([8; 32])),
+            None
+        );
     }
 }

@@ -61,6 +61,8 @@ pub enum SnapshotError {
 }
 
 type ServerKey = (String, String);
+/// A grant snapshot (or `None`: no such token) and when it was loaded.
+type GrantEntry = (Option<Arc<GrantSnapshot>>, Instant);
 
 pub struct SnapshotCache {
     store: Arc<dyn Store>,
@@ -69,7 +71,7 @@ pub struct SnapshotCache {
     events: Mutex<broadcast::Receiver<ChangeEvent>>,
     servers: RwLock<HashMap<ServerKey, Arc<ServerSnapshot>>>,
     /// `None` caches "no such token" briefly so a flood of bad tokens does not reach the database.
-    grants: RwLock<HashMap<TokenHash, (Option<Arc<GrantSnapshot>>, Instant)>>,
+    grants: RwLock<HashMap<TokenHash, GrantEntry>>,
     policies: RwLock<HashMap<PolicyId, Arc<PolicySnapshot>>>,
 }
 
@@ -91,7 +93,9 @@ impl SnapshotCache {
     /// Applies every change event received so far. Called at the start of each lookup, so a change
     /// published before a request arrived is always seen by that request (no race with a listener task).
     fn apply_events(&self) {
-        let Ok(mut receiver) = self.events.lock() else { return };
+        let Ok(mut receiver) = self.events.lock() else {
+            return;
+        };
         loop {
             match receiver.try_recv() {
                 Ok(event) => self.invalidate(&event),
@@ -107,7 +111,8 @@ impl SnapshotCache {
                 write(&self.policies).remove(policy);
             }
             ChangeEvent::GrantChanged { grant, .. } => {
-                write(&self.grants).retain(|_, (snapshot, _)| snapshot.as_ref().is_none_or(|g| g.id != *grant));
+                write(&self.grants)
+                    .retain(|_, (snapshot, _)| snapshot.as_ref().is_none_or(|g| g.id != *grant));
             }
             ChangeEvent::ServerChanged { server, .. } => {
                 write(&self.servers).retain(|_, snapshot| snapshot.server_id != *server);
@@ -120,7 +125,11 @@ impl SnapshotCache {
         }
     }
 
-    pub async fn server(&self, account_slug: &str, server_slug: &str) -> Result<Option<Arc<ServerSnapshot>>, SnapshotError> {
+    pub async fn server(
+        &self,
+        account_slug: &str,
+        server_slug: &str,
+    ) -> Result<Option<Arc<ServerSnapshot>>, SnapshotError> {
         self.apply_events();
         let key = (account_slug.to_owned(), server_slug.to_owned());
         let cached = read(&self.servers).get(&key).cloned();
@@ -143,14 +152,23 @@ impl SnapshotCache {
         }
     }
 
-    async fn load_server(&self, account_slug: &str, server_slug: &str) -> Result<Option<ServerSnapshot>, SnapshotError> {
-        let Some(account) = self.store.find_account_by_slug(account_slug).await? else { return Ok(None) };
-        let Some(server) = self.store.find_server(account.id, server_slug).await? else { return Ok(None) };
+    async fn load_server(
+        &self,
+        account_slug: &str,
+        server_slug: &str,
+    ) -> Result<Option<ServerSnapshot>, SnapshotError> {
+        let Some(account) = self.store.find_account_by_slug(account_slug).await? else {
+            return Ok(None);
+        };
+        let Some(server) = self.store.find_server(account.id, server_slug).await? else {
+            return Ok(None);
+        };
         // Only a slug names a server in a gateway URL, never its id.
         if server.slug.as_str() != server_slug {
             return Ok(None);
         }
-        let url = reqwest::Url::parse(&server.url).map_err(|e| SnapshotError::Invalid(format!("server url: {e}")))?;
+        let url = reqwest::Url::parse(&server.url)
+            .map_err(|e| SnapshotError::Invalid(format!("server url: {e}")))?;
         let headers = match &server.headers_sealed {
             Some(sealed) => self.open_headers(server.id, sealed)?,
             None => Vec::new(),
@@ -174,19 +192,24 @@ impl SnapshotCache {
         }))
     }
 
-    fn open_headers(&self, server_id: ServerId, sealed: &[u8]) -> Result<Vec<(HeaderName, HeaderValue)>, SnapshotError> {
+    fn open_headers(
+        &self,
+        server_id: ServerId,
+        sealed: &[u8],
+    ) -> Result<Vec<(HeaderName, HeaderValue)>, SnapshotError> {
         let associated = format!("server-headers:{server_id}");
         let plain = self
             .secret
             .open(sealed, associated.as_bytes())
             .map_err(|e| SnapshotError::Invalid(format!("upstream headers: {e}")))?;
-        let map: HashMap<String, String> =
-            serde_json::from_slice(&plain).map_err(|e| SnapshotError::Invalid(format!("upstream headers: {e}")))?;
+        let map: HashMap<String, String> = serde_json::from_slice(&plain)
+            .map_err(|e| SnapshotError::Invalid(format!("upstream headers: {e}")))?;
         map.into_iter()
             .map(|(name, value)| {
-                let name = HeaderName::try_from(name).map_err(|e| SnapshotError::Invalid(format!("header name: {e}")))?;
-                let mut value =
-                    HeaderValue::try_from(value).map_err(|e| SnapshotError::Invalid(format!("header value: {e}")))?;
+                let name = HeaderName::try_from(name)
+                    .map_err(|e| SnapshotError::Invalid(format!("header name: {e}")))?;
+                let mut value = HeaderValue::try_from(value)
+                    .map_err(|e| SnapshotError::Invalid(format!("header value: {e}")))?;
                 value.set_sensitive(true);
                 Ok((name, value))
             })
@@ -194,11 +217,19 @@ impl SnapshotCache {
     }
 
     /// The grant a token names, if any (active or not: the caller decides).
-    pub async fn grant(&self, account_id: AccountId, hash: TokenHash) -> Result<Option<Arc<GrantSnapshot>>, SnapshotError> {
+    pub async fn grant(
+        &self,
+        account_id: AccountId,
+        hash: TokenHash,
+    ) -> Result<Option<Arc<GrantSnapshot>>, SnapshotError> {
         self.apply_events();
         let cached = read(&self.grants).get(&hash).cloned();
         if let Some((snapshot, loaded_at)) = &cached {
-            let ttl = if snapshot.is_some() { self.ttl } else { NEGATIVE_TTL };
+            let ttl = if snapshot.is_some() {
+                self.ttl
+            } else {
+                NEGATIVE_TTL
+            };
             if loaded_at.elapsed() < ttl {
                 return Ok(snapshot.clone().filter(|g| g.account_id == account_id));
             }
@@ -219,13 +250,19 @@ impl SnapshotCache {
                 Ok(snapshot)
             }
             Err(error) => {
-                let stale = cached.and_then(|(snapshot, _)| snapshot).filter(|g| g.account_id == account_id);
+                let stale = cached
+                    .and_then(|(snapshot, _)| snapshot)
+                    .filter(|g| g.account_id == account_id);
                 stale_or(stale, error.into())
             }
         }
     }
 
-    pub async fn policy(&self, account_id: AccountId, policy_id: PolicyId) -> Result<Option<Arc<PolicySnapshot>>, SnapshotError> {
+    pub async fn policy(
+        &self,
+        account_id: AccountId,
+        policy_id: PolicyId,
+    ) -> Result<Option<Arc<PolicySnapshot>>, SnapshotError> {
         self.apply_events();
         let cached = read(&self.policies).get(&policy_id).cloned();
         if let Some(snapshot) = &cached
@@ -236,10 +273,18 @@ impl SnapshotCache {
         match self.store.get_policy(account_id, policy_id).await {
             Ok(Some(policy)) => {
                 let compiled = toolgate_policy::compile(&policy.document).map_err(|errors| {
-                    SnapshotError::Invalid(format!("stored policy {} does not compile ({} errors)", policy.id, errors.len()))
+                    SnapshotError::Invalid(format!(
+                        "stored policy {} does not compile ({} errors)",
+                        policy.id,
+                        errors.len()
+                    ))
                 })?;
-                let snapshot =
-                    Arc::new(PolicySnapshot { id: policy.id, version: policy.version, compiled, loaded_at: Instant::now() });
+                let snapshot = Arc::new(PolicySnapshot {
+                    id: policy.id,
+                    version: policy.version,
+                    compiled,
+                    loaded_at: Instant::now(),
+                });
                 write(&self.policies).insert(policy_id, snapshot.clone());
                 Ok(Some(snapshot))
             }

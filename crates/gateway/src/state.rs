@@ -20,7 +20,12 @@ pub struct GatewayConfig {
 }
 
 impl GatewayConfig {
-    pub fn new(store: Arc<dyn Store>, counters: Arc<dyn Counters>, events: Arc<dyn Events>, secret: SecretKey) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        counters: Arc<dyn Counters>,
+        events: Arc<dyn Events>,
+        secret: SecretKey,
+    ) -> Self {
         Self {
             store,
             counters,

@@ -13,11 +13,16 @@ use crate::snapshot::ServerSnapshot;
 
 /// Client request headers that travel upstream. Everything else (Authorization above all, cookies,
 /// Host, hop-by-hop headers) stays at the gateway.
-const FORWARDED_REQUEST_HEADERS: [HeaderName; 4] =
-    [header::ACCEPT, header::CONTENT_TYPE, header::USER_AGENT, header::ACCEPT_LANGUAGE];
+const FORWARDED_REQUEST_HEADERS: [HeaderName; 4] = [
+    header::ACCEPT,
+    header::CONTENT_TYPE,
+    header::USER_AGENT,
+    header::ACCEPT_LANGUAGE,
+];
 const FORWARDED_MCP_HEADERS: [&str; 2] = [mcp_headers::MCP_PROTOCOL_VERSION, mcp_headers::LAST_EVENT_ID];
 /// Upstream response headers relayed to the client (the session id is rewritten separately).
-const RELAYED_RESPONSE_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::CACHE_CONTROL, header::RETRY_AFTER];
+const RELAYED_RESPONSE_HEADERS: [HeaderName; 3] =
+    [header::CONTENT_TYPE, header::CACHE_CONTROL, header::RETRY_AFTER];
 
 pub struct Upstream {
     client: reqwest::Client,
@@ -79,7 +84,10 @@ impl Upstream {
         if let Some(body) = body {
             request = request.body(body);
         }
-        request.send().await.map_err(|error| GatewayError::Upstream(describe_transport_error(&error)))
+        request
+            .send()
+            .await
+            .map_err(|error| GatewayError::Upstream(describe_transport_error(&error)))
     }
 }
 
@@ -132,5 +140,10 @@ pub(crate) fn is_event_stream(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.trim_start().to_ascii_lowercase().starts_with("text/event-stream"))
+        .is_some_and(|value| {
+            value
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("text/event-stream")
+        })
 }

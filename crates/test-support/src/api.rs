@@ -27,21 +27,36 @@ impl ApiClient {
         Ok(Self {
             base_url: base_url.to_owned(),
             token: body["api_token"].as_str().context("api_token")?.to_owned(),
-            account_slug: body["account"]["slug"].as_str().context("account slug")?.to_owned(),
+            account_slug: body["account"]["slug"]
+                .as_str()
+                .context("account slug")?
+                .to_owned(),
             http,
         })
     }
 
     /// Sends a request; returns status and JSON body (Null when empty).
-    pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> anyhow::Result<(u16, Value)> {
-        let mut request = self.http.request(method, format!("{}{path}", self.base_url)).bearer_auth(&self.token);
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<(u16, Value)> {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base_url))
+            .bearer_auth(&self.token);
         if let Some(body) = body {
             request = request.json(&body);
         }
         let response = request.send().await?;
         let status = response.status().as_u16();
         let text = response.text().await?;
-        let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
         Ok((status, value))
     }
 
@@ -50,26 +65,50 @@ impl ApiClient {
     }
 
     /// Registers a server, syncs it, creates a policy and a grant; returns the grant token.
-    pub async fn setup_server(&self, slug: &str, url: &str, headers: Value, policy: Value) -> anyhow::Result<String> {
+    pub async fn setup_server(
+        &self,
+        slug: &str,
+        url: &str,
+        headers: Value,
+        policy: Value,
+    ) -> anyhow::Result<String> {
         let account = self.account_path();
         let (status, body) = self
-            .send(reqwest::Method::POST, &format!("{account}/servers"), Some(json!({"name": slug, "slug": slug, "url": url, "headers": headers})))
+            .send(
+                reqwest::Method::POST,
+                &format!("{account}/servers"),
+                Some(json!({"name": slug, "slug": slug, "url": url, "headers": headers})),
+            )
             .await?;
         if status != 201 {
             bail!("create server answered {status}: {body}");
         }
-        let (status, body) = self.send(reqwest::Method::POST, &format!("{account}/servers/{slug}/sync"), None).await?;
+        let (status, body) = self
+            .send(
+                reqwest::Method::POST,
+                &format!("{account}/servers/{slug}/sync"),
+                None,
+            )
+            .await?;
         if status != 200 {
             bail!("sync answered {status}: {body}");
         }
         let (status, body) = self
-            .send(reqwest::Method::POST, &format!("{account}/servers/{slug}/policies"), Some(json!({"name": "main", "document": policy})))
+            .send(
+                reqwest::Method::POST,
+                &format!("{account}/servers/{slug}/policies"),
+                Some(json!({"name": "main", "document": policy})),
+            )
             .await?;
         if status != 201 {
             bail!("create policy answered {status}: {body}");
         }
         let (status, body) = self
-            .send(reqwest::Method::POST, &format!("{account}/grants"), Some(json!({"name": "agent", "server": slug, "policy": "main"})))
+            .send(
+                reqwest::Method::POST,
+                &format!("{account}/grants"),
+                Some(json!({"name": "agent", "server": slug, "policy": "main"})),
+            )
             .await?;
         if status != 201 {
             bail!("create grant answered {status}: {body}");

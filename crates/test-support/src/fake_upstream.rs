@@ -44,8 +44,13 @@ impl FakeUpstream {
     }
 
     pub async fn with_tools(tools: Vec<Value>) -> anyhow::Result<Self> {
-        let shared = Arc::new(Shared { tools, ..Shared::default() });
-        let router = Router::new().route("/mcp", post(handle)).with_state(shared.clone());
+        let shared = Arc::new(Shared {
+            tools,
+            ..Shared::default()
+        });
+        let router = Router::new()
+            .route("/mcp", post(handle))
+            .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -56,7 +61,11 @@ impl FakeUpstream {
                 })
                 .await;
         });
-        Ok(Self { url: format!("http://{addr}/mcp"), shared, stop: Some(stop) })
+        Ok(Self {
+            url: format!("http://{addr}/mcp"),
+            shared,
+            stop: Some(stop),
+        })
     }
 
     /// Everything received so far.
@@ -91,7 +100,10 @@ async fn handle(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byt
         return (StatusCode::BAD_REQUEST, "not json").into_response();
     };
     if let Ok(mut received) = shared.received.lock() {
-        received.push(Received { headers, body: message.clone() });
+        received.push(Received {
+            headers,
+            body: message.clone(),
+        });
     }
     if shared.failing.load(Ordering::SeqCst) {
         return (StatusCode::INTERNAL_SERVER_ERROR, "failing on purpose").into_response();
@@ -108,7 +120,13 @@ async fn handle(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byt
                 "capabilities": {"tools": {}},
                 "serverInfo": {"name": "fake-upstream", "version": "1.0.0"}
             }});
-            return ([("content-type", "application/json"), ("mcp-session-id", &format!("fake-session-{session}"))], body.to_string())
+            return (
+                [
+                    ("content-type", "application/json"),
+                    ("mcp-session-id", &format!("fake-session-{session}")),
+                ],
+                body.to_string(),
+            )
                 .into_response();
         }
         "tools/list" => json!({"tools": shared.tools}),

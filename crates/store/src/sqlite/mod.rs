@@ -25,7 +25,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use crate::StoreResult;
+use crate::{StoreError, StoreResult};
 
 static MIGRATOR: Migrator = sqlx::migrate!("../../migrations/sqlite");
 
@@ -46,7 +46,18 @@ impl SqliteStore {
             std::fs::create_dir_all(folder).map_err(sqlx::Error::Io)?;
         }
         let options = SqliteConnectOptions::new().filename(path);
-        Self::connect(options, MAX_CONNECTIONS).await
+        // Switching a fresh file to WAL takes an exclusive lock for which SQLite does not always call the
+        // busy handler, so a process racing another one's first open can get SQLITE_BUSY at once: retry.
+        let mut attempt = 0;
+        loop {
+            match Self::connect(options.clone(), MAX_CONNECTIONS).await {
+                Err(error) if is_busy(&error) && attempt < OPEN_RETRIES => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(20 * u64::from(attempt))).await;
+                }
+                result => return result,
+            }
+        }
     }
 
     /// Like [`SqliteStore::open`], from a URL such as `sqlite://toolgate.db` or `sqlite::memory:`.
@@ -84,6 +95,20 @@ impl SqliteStore {
         let pool = pool_options.connect_with(options).await?;
         migrate(&pool).await?;
         Ok(Self { pool })
+    }
+}
+
+const OPEN_RETRIES: u32 = 20;
+
+fn is_busy(error: &StoreError) -> bool {
+    match error {
+        StoreError::Database(sqlx::Error::Database(database)) => {
+            matches!(database.code().as_deref(), Some("5" | "6" | "517" | "261"))
+        }
+        StoreError::Migrate(sqlx::migrate::MigrateError::Execute(sqlx::Error::Database(database))) => {
+            matches!(database.code().as_deref(), Some("5" | "6" | "517" | "261"))
+        }
+        _ => false,
     }
 }
 
