@@ -73,4 +73,9 @@ pub trait Counters: Send + Sync + 'static {
     async fn reserve(&self, limits: &[LimitRequest]) -> Result<ReserveOutcome, CounterError>;
     /// Gives back what `reservation` took (upstream failed). Idempotent.
     async fn rollback(&self, reservation: &Reservation) -> Result<(), CounterError>;
+    /// How many gateway workers share these counters (at least 1). The `local` fallback divides each
+    /// limit by it while the shared store is unreachable, so the workers together stay near `max`.
+    fn live_workers(&self) -> u32 {
+        1
+    }
 }
