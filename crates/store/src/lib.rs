@@ -1,21 +1,26 @@
-//! Persistence behind one trait. `sqlite` (all-in-one) and, later, `postgres` (SaaS) implement
-//! [`Store`]; one conformance suite (module `conformance`, feature `conformance`) runs against every backend
-//! (`tests/sqlite.rs` through `conformance_tests!`).
+//! Persistence behind one trait. `sqlite` (all-in-one) and `postgres` (SaaS) implement [`Store`];
+//! [`connect`] picks one from a database URL. One conformance suite (module `conformance`, feature
+//! `conformance`) runs against every backend (`tests/sqlite.rs` and `tests/postgres.rs` through
+//! `conformance_tests!`).
 //!
 //! Every method that touches tenant data takes the account id first, so no query can cross tenants.
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
+mod connect;
 pub mod error;
 pub mod models;
+pub mod postgres;
 pub mod sqlite;
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
 use toolgate_domain::{AccountId, GrantId, PolicyId, ServerId, TokenHash, UserId};
 
+pub use connect::connect;
 pub use error::StoreError;
 pub use models::*;
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -43,6 +48,31 @@ pub trait Store: Send + Sync + 'static {
     async fn find_membership(&self, user_id: UserId, key: &str) -> StoreResult<Option<Membership>>;
     /// For the gateway: an account by its slug.
     async fn find_account_by_slug(&self, slug: &str) -> StoreResult<Option<Account>>;
+    /// A user by id.
+    async fn get_user(&self, user_id: UserId) -> StoreResult<Option<User>>;
+
+    // ---- dashboard sessions ----------------------------------------------------------------
+
+    /// Stores a session by the hash of its cookie token. `NotFound` when the user does not exist;
+    /// `Conflict` when the hash is already in use.
+    async fn create_session(
+        &self,
+        hash: TokenHash,
+        user_id: UserId,
+        csrf_token: &str,
+        expires_at: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// The session and its user, if the session exists and has not expired at `now` (a session is
+    /// expired at its `expires_at` itself).
+    async fn find_session(
+        &self,
+        hash: TokenHash,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<(Session, User)>>;
+    /// Ends a session (log out). Idempotent.
+    async fn delete_session(&self, hash: TokenHash) -> StoreResult<()>;
+    /// Removes expired sessions; returns how many.
+    async fn delete_expired_sessions(&self, now: OffsetDateTime) -> StoreResult<u64>;
 
     // ---- servers and their tools -----------------------------------------------------------
 

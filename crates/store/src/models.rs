@@ -31,6 +31,16 @@ pub struct Account {
     pub created_at: OffsetDateTime,
 }
 
+/// A dashboard login session, stored by the hash of its cookie token.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user_id: UserId,
+    /// Sent back by the dashboard's forms and `fetch` calls on every cookie-authenticated write.
+    pub csrf_token: String,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
 #[derive(Debug, Clone)]
 pub struct NewAccount {
     pub slug: Slug,

@@ -111,6 +111,36 @@ async fn an_in_memory_database_works_through_its_url() {
     toolgate_store::conformance::tenants_cannot_see_or_change_each_others_grants(&store).await;
 }
 
+#[tokio::test]
+async fn connect_opens_sqlite_urls_and_paths_migrated() {
+    let folder = tempfile::tempdir().expect("temporary folder");
+    let path = folder.path().join("nested").join("toolgate.db");
+    let url = format!("sqlite://{}", path.display());
+    let store = toolgate_store::connect(&url, false).await.expect("open");
+    toolgate_store::conformance::api_tokens_find_their_user(&*store).await;
+    assert!(path.exists());
+
+    let reopened = toolgate_store::connect(&path.display().to_string(), false)
+        .await
+        .expect("open by path");
+    assert!(
+        reopened
+            .find_user_by_email("alice@example.com")
+            .await
+            .expect("find")
+            .is_some()
+    );
+    let memory = toolgate_store::connect("sqlite::memory:", false)
+        .await
+        .expect("open");
+    memory.ping().await.expect("ping");
+    assert!(
+        toolgate_store::connect("mysql://db/toolgate", true)
+            .await
+            .is_err()
+    );
+}
+
 async fn open(path: &Path) -> SqliteStore {
     SqliteStore::open(path).await.expect("open")
 }

@@ -9,18 +9,24 @@
 //! Timestamps are compared at microsecond precision (what both SQLite and Postgres keep).
 
 mod accounts;
+mod concurrency;
+mod documents;
 mod fixtures;
 mod grants;
 mod isolation;
 mod policies;
 mod servers;
+mod sessions;
 mod tools;
 
 pub use accounts::*;
+pub use concurrency::*;
+pub use documents::*;
 pub use grants::*;
 pub use isolation::*;
 pub use policies::*;
 pub use servers::*;
+pub use sessions::*;
 pub use tools::*;
 
 /// Defines one `#[tokio::test]` per conformance test. `$fresh_store` is an async function returning
@@ -60,6 +66,14 @@ macro_rules! conformance_tests {
             tenants_cannot_see_or_change_each_others_policies,
             tenants_cannot_see_or_change_each_others_grants,
             members_see_only_their_accounts,
+            users_are_found_by_id,
+            sessions_find_their_user_until_they_expire,
+            deleting_a_session_logs_out_and_is_idempotent,
+            expired_sessions_are_removed,
+            sessions_reject_unknown_users_and_taken_hashes,
+            concurrent_saves_of_a_policy_get_distinct_versions,
+            concurrent_syncs_of_a_catalog_all_succeed,
+            json_documents_keep_their_key_order,
         );
     };
     (@each $fresh_store:path; $($test:ident),* $(,)?) => {

@@ -151,3 +151,12 @@ pub(super) async fn find_account_by_slug(pool: &SqlitePool, slug: &str) -> Store
         .await?;
     row.map(Account::try_from).transpose()
 }
+
+#[tracing::instrument(skip_all, fields(user_id = %user_id))]
+pub(super) async fn get_user(pool: &SqlitePool, user_id: UserId) -> StoreResult<Option<User>> {
+    let row: Option<UserRow> = sqlx::query_as("SELECT * FROM users WHERE id = $1")
+        .bind(ids::text(user_id))
+        .fetch_optional(pool)
+        .await?;
+    row.map(User::try_from).transpose()
+}

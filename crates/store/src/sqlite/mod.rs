@@ -11,6 +11,7 @@ mod ids;
 mod policies;
 mod rows;
 mod servers;
+mod sessions;
 mod store;
 mod timestamp;
 mod tools;
@@ -71,7 +72,7 @@ impl SqliteStore {
         Self::connect(options, MAX_CONNECTIONS).await
     }
 
-    /// The underlying pool, for tables outside the [`crate::Store`] trait (sessions, audit).
+    /// The underlying pool, for tables outside the [`crate::Store`] trait (audit).
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }

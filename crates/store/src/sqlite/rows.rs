@@ -6,7 +6,9 @@ use toolgate_domain::{Role, Slug, TokenHash};
 use uuid::fmt::Hyphenated;
 
 use super::timestamp;
-use crate::{Account, Grant, Membership, Policy, PolicyVersion, Server, StoreError, StoreResult, Tool, User};
+use crate::{
+    Account, Grant, Membership, Policy, PolicyVersion, Server, Session, StoreError, StoreResult, Tool, User,
+};
 
 #[derive(sqlx::FromRow)]
 pub(super) struct UserRow {
@@ -217,6 +219,38 @@ impl TryFrom<GrantRow> for Grant {
             revoked_at: timestamp::decode_optional(row.revoked_at)?,
             last_used_at: timestamp::decode_optional(row.last_used_at)?,
         })
+    }
+}
+
+/// A session with its user (`sessions` joined with `users`; the user's columns prefixed `user_`).
+#[derive(sqlx::FromRow)]
+pub(super) struct SessionRow {
+    user_id: Hyphenated,
+    csrf_token: String,
+    created_at: String,
+    expires_at: String,
+    user_email: String,
+    user_password_hash: String,
+    user_created_at: String,
+}
+
+impl TryFrom<SessionRow> for (Session, User) {
+    type Error = StoreError;
+    fn try_from(row: SessionRow) -> StoreResult<Self> {
+        let user_id = row.user_id.into_uuid().into();
+        let session = Session {
+            user_id,
+            csrf_token: row.csrf_token,
+            created_at: timestamp::decode(&row.created_at)?,
+            expires_at: timestamp::decode(&row.expires_at)?,
+        };
+        let user = User {
+            id: user_id,
+            email: row.user_email,
+            password_hash: row.user_password_hash,
+            created_at: timestamp::decode(&row.user_created_at)?,
+        };
+        Ok((session, user))
     }
 }
 

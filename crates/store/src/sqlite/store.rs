@@ -5,10 +5,10 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use toolgate_domain::{AccountId, GrantId, PolicyId, ServerId, TokenHash, UserId};
 
-use super::{SqliteStore, accounts, grants, policies, servers, tools};
+use super::{SqliteStore, accounts, grants, policies, servers, sessions, tools};
 use crate::{
     Account, Grant, Membership, NewAccount, NewGrant, NewPolicy, NewServer, NewTool, NewUser, Policy,
-    PolicyVersion, Server, ServerPatch, Store, StoreResult, Tool, User,
+    PolicyVersion, Server, ServerPatch, Session, Store, StoreResult, Tool, User,
 };
 
 #[async_trait]
@@ -49,6 +49,36 @@ impl Store for SqliteStore {
 
     async fn find_account_by_slug(&self, slug: &str) -> StoreResult<Option<Account>> {
         accounts::find_account_by_slug(&self.pool, slug).await
+    }
+
+    async fn get_user(&self, user_id: UserId) -> StoreResult<Option<User>> {
+        accounts::get_user(&self.pool, user_id).await
+    }
+
+    async fn create_session(
+        &self,
+        hash: TokenHash,
+        user_id: UserId,
+        csrf_token: &str,
+        expires_at: OffsetDateTime,
+    ) -> StoreResult<()> {
+        sessions::create_session(&self.pool, hash, user_id, csrf_token, expires_at).await
+    }
+
+    async fn find_session(
+        &self,
+        hash: TokenHash,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<(Session, User)>> {
+        sessions::find_session(&self.pool, hash, now).await
+    }
+
+    async fn delete_session(&self, hash: TokenHash) -> StoreResult<()> {
+        sessions::delete_session(&self.pool, hash).await
+    }
+
+    async fn delete_expired_sessions(&self, now: OffsetDateTime) -> StoreResult<u64> {
+        sessions::delete_expired_sessions(&self.pool, now).await
     }
 
     async fn create_server(&self, account_id: AccountId, server: NewServer) -> StoreResult<Server> {

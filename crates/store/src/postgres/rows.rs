@@ -1,0 +1,262 @@
+//! One row struct per table, as Postgres returns it, and its conversion into the model.
+
+use serde_json::Value;
+use sqlx::types::Json;
+use time::OffsetDateTime;
+use toolgate_domain::{Role, Slug, TokenHash};
+use uuid::Uuid;
+
+use crate::{
+    Account, Grant, Membership, Policy, PolicyVersion, Server, Session, StoreError, StoreResult, Tool, User,
+};
+
+#[derive(sqlx::FromRow)]
+pub(super) struct UserRow {
+    id: Uuid,
+    email: String,
+    password_hash: String,
+    created_at: OffsetDateTime,
+}
+
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> Self {
+        User {
+            id: row.id.into(),
+            email: row.email,
+            password_hash: row.password_hash,
+            created_at: row.created_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct AccountRow {
+    id: Uuid,
+    slug: String,
+    name: String,
+    created_at: OffsetDateTime,
+}
+
+impl TryFrom<AccountRow> for Account {
+    type Error = StoreError;
+    fn try_from(row: AccountRow) -> StoreResult<Self> {
+        Ok(Account {
+            id: row.id.into(),
+            slug: slug(&row.slug)?,
+            name: row.name,
+            created_at: row.created_at,
+        })
+    }
+}
+
+/// A membership with its account (`memberships` joined with `accounts`).
+#[derive(sqlx::FromRow)]
+pub(super) struct MembershipRow {
+    role: String,
+    #[sqlx(flatten)]
+    account: AccountRow,
+}
+
+impl TryFrom<MembershipRow> for Membership {
+    type Error = StoreError;
+    fn try_from(row: MembershipRow) -> StoreResult<Self> {
+        let role: Role = row
+            .role
+            .parse()
+            .map_err(|error| StoreError::Corrupt(format!("{error}")))?;
+        Ok(Membership {
+            account: row.account.try_into()?,
+            role,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ServerRow {
+    id: Uuid,
+    account_id: Uuid,
+    slug: String,
+    name: String,
+    url: String,
+    headers_sealed: Option<Vec<u8>>,
+    header_names: Json<Vec<String>>,
+    log_argument_values: bool,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+}
+
+impl TryFrom<ServerRow> for Server {
+    type Error = StoreError;
+    fn try_from(row: ServerRow) -> StoreResult<Self> {
+        Ok(Server {
+            id: row.id.into(),
+            account_id: row.account_id.into(),
+            slug: slug(&row.slug)?,
+            name: row.name,
+            url: row.url,
+            headers_sealed: row.headers_sealed,
+            header_names: row.header_names.0,
+            log_argument_values: row.log_argument_values,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ToolRow {
+    server_id: Uuid,
+    pub(super) name: String,
+    description: Option<String>,
+    input_schema: Json<Value>,
+    annotations: Option<Json<Value>>,
+    definition_hash: String,
+    pub(super) accepted_hash: String,
+    pub(super) accepted_definition: Json<Value>,
+    position: i64,
+    synced_at: OffsetDateTime,
+}
+
+impl From<ToolRow> for Tool {
+    fn from(row: ToolRow) -> Self {
+        Tool {
+            server_id: row.server_id.into(),
+            name: row.name,
+            description: row.description,
+            input_schema: row.input_schema.0,
+            annotations: row.annotations.map(|annotations| annotations.0),
+            definition_hash: row.definition_hash,
+            accepted_hash: row.accepted_hash,
+            accepted_definition: row.accepted_definition.0,
+            position: row.position,
+            synced_at: row.synced_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct PolicyRow {
+    id: Uuid,
+    account_id: Uuid,
+    server_id: Uuid,
+    name: String,
+    version: i64,
+    document: Json<Value>,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+}
+
+impl From<PolicyRow> for Policy {
+    fn from(row: PolicyRow) -> Self {
+        Policy {
+            id: row.id.into(),
+            account_id: row.account_id.into(),
+            server_id: row.server_id.into(),
+            name: row.name,
+            version: row.version,
+            document: row.document.0,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct PolicyVersionRow {
+    policy_id: Uuid,
+    version: i64,
+    document: Json<Value>,
+    created_by: Option<Uuid>,
+    created_at: OffsetDateTime,
+}
+
+impl From<PolicyVersionRow> for PolicyVersion {
+    fn from(row: PolicyVersionRow) -> Self {
+        PolicyVersion {
+            policy_id: row.policy_id.into(),
+            version: row.version,
+            document: row.document.0,
+            created_by: row.created_by.map(Into::into),
+            created_at: row.created_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct GrantRow {
+    id: Uuid,
+    account_id: Uuid,
+    server_id: Uuid,
+    policy_id: Option<Uuid>,
+    name: String,
+    token_hash: Vec<u8>,
+    token_prefix: String,
+    created_at: OffsetDateTime,
+    expires_at: Option<OffsetDateTime>,
+    revoked_at: Option<OffsetDateTime>,
+    last_used_at: Option<OffsetDateTime>,
+}
+
+impl TryFrom<GrantRow> for Grant {
+    type Error = StoreError;
+    fn try_from(row: GrantRow) -> StoreResult<Self> {
+        let token_hash = TokenHash::from_slice(&row.token_hash)
+            .ok_or_else(|| StoreError::Corrupt(format!("grant {} has a malformed token hash", row.id)))?;
+        Ok(Grant {
+            id: row.id.into(),
+            account_id: row.account_id.into(),
+            server_id: row.server_id.into(),
+            policy_id: row.policy_id.map(Into::into),
+            name: row.name,
+            token_hash,
+            token_prefix: row.token_prefix,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            revoked_at: row.revoked_at,
+            last_used_at: row.last_used_at,
+        })
+    }
+}
+
+/// A session with its user (`sessions` joined with `users`; the user's columns prefixed `user_`).
+#[derive(sqlx::FromRow)]
+pub(super) struct SessionRow {
+    user_id: Uuid,
+    csrf_token: String,
+    created_at: OffsetDateTime,
+    expires_at: OffsetDateTime,
+    user_email: String,
+    user_password_hash: String,
+    user_created_at: OffsetDateTime,
+}
+
+impl From<SessionRow> for (Session, User) {
+    fn from(row: SessionRow) -> Self {
+        let user_id = row.user_id.into();
+        let session = Session {
+            user_id,
+            csrf_token: row.csrf_token,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+        };
+        let user = User {
+            id: user_id,
+            email: row.user_email,
+            password_hash: row.user_password_hash,
+            created_at: row.user_created_at,
+        };
+        (session, user)
+    }
+}
+
+fn slug(text: &str) -> StoreResult<Slug> {
+    Slug::parse(text).map_err(|error| StoreError::Corrupt(format!("bad slug {text:?}: {error}")))
+}
+
+/// Converts every row, failing on the first corrupt one.
+pub(super) fn convert_all<Row, Model>(rows: Vec<Row>) -> StoreResult<Vec<Model>>
+where
+    Model: TryFrom<Row, Error = StoreError>,
+{
+    rows.into_iter().map(Model::try_from).collect()
+}

@@ -1,0 +1,70 @@
+//! Dashboard login sessions, by the hash of their cookie token.
+
+use sqlx::SqlitePool;
+use time::OffsetDateTime;
+use toolgate_domain::{TokenHash, UserId};
+
+use super::rows::SessionRow;
+use super::{errors, ids, timestamp};
+use crate::{Session, StoreResult, User};
+
+#[tracing::instrument(skip_all, fields(user_id = %user_id))]
+pub(super) async fn create_session(
+    pool: &SqlitePool,
+    hash: TokenHash,
+    user_id: UserId,
+    csrf_token: &str,
+    expires_at: OffsetDateTime,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&hash.0[..])
+    .bind(ids::text(user_id))
+    .bind(csrf_token)
+    .bind(timestamp::now())
+    .bind(timestamp::encode(expires_at))
+    .execute(pool)
+    .await
+    .map_err(|error| errors::on_write(error, |_| "the session token is already in use".to_owned()))?;
+    Ok(())
+}
+
+#[tracing::instrument(skip_all)]
+pub(super) async fn find_session(
+    pool: &SqlitePool,
+    hash: TokenHash,
+    now: OffsetDateTime,
+) -> StoreResult<Option<(Session, User)>> {
+    // Timestamps are fixed-width UTC text, so text order is time order.
+    let row: Option<SessionRow> = sqlx::query_as(
+        "SELECT s.user_id, s.csrf_token, s.created_at, s.expires_at, \
+           u.email AS user_email, u.password_hash AS user_password_hash, u.created_at AS user_created_at \
+         FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.token_hash = $1 AND s.expires_at > $2",
+    )
+    .bind(&hash.0[..])
+    .bind(timestamp::encode(now))
+    .fetch_optional(pool)
+    .await?;
+    row.map(<(Session, User)>::try_from).transpose()
+}
+
+#[tracing::instrument(skip_all)]
+pub(super) async fn delete_session(pool: &SqlitePool, hash: TokenHash) -> StoreResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(&hash.0[..])
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+#[tracing::instrument(skip_all)]
+pub(super) async fn delete_expired_sessions(pool: &SqlitePool, now: OffsetDateTime) -> StoreResult<u64> {
+    let result = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(timestamp::encode(now))
+        .execute(pool)
+        .await?;
+    Ok(result.rows_affected())
+}
