@@ -79,6 +79,8 @@ mod limit;
 mod path;
 mod pointer;
 mod policy;
+pub mod recommend;
+pub mod risk;
 mod rules;
 mod strict_json;
 mod tool;
