@@ -54,3 +54,4 @@ id_type!(ServerId);
 id_type!(GrantId);
 id_type!(PolicyId);
 id_type!(ApiTokenId);
+id_type!(ApprovalId);

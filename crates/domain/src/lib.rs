@@ -7,7 +7,7 @@ pub mod slug;
 pub mod token;
 
 pub use crypto::{CryptoError, SecretKey};
-pub use ids::{AccountId, ApiTokenId, GrantId, PolicyId, ServerId, UserId};
+pub use ids::{AccountId, ApiTokenId, ApprovalId, GrantId, PolicyId, ServerId, UserId};
 pub use role::Role;
 pub use slug::{Slug, SlugError};
 pub use token::{TokenHash, TokenKind};

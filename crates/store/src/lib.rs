@@ -1,6 +1,6 @@
 //! Persistence behind one trait. `sqlite` (all-in-one) and `postgres` (SaaS) implement [`Store`];
 //! [`connect`] picks one from a database URL. One conformance suite (module `conformance`, feature
-//! `conformance`) runs against every backend (`tests/sqlite.rs` and `tests/postgres.rs` through
+//! `conformance`) runs against every backend (`tests/sqlite.rs` and `tests/postgres/` through
 //! `conformance_tests!`).
 //!
 //! Every method that touches tenant data takes the account id first, so no query can cross tenants.
@@ -15,6 +15,7 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
+use toolgate_domain::ids::ApprovalId;
 use toolgate_domain::{AccountId, GrantId, PolicyId, ServerId, TokenHash, UserId};
 
 pub use connect::connect;
@@ -164,4 +165,162 @@ pub trait Store: Send + Sync + 'static {
         grant_id: GrantId,
         at: OffsetDateTime,
     ) -> StoreResult<()>;
+
+    // ---- approvals ---------------------------------------------------------------------------
+    // Every `now` is the caller's clock; an approval is expired at its `expires_at` itself.
+
+    /// `NotFound` when the server, grant (of that server) or policy (of that server) is not in this
+    /// account; `Conflict` when the id is taken.
+    async fn create_approval(&self, account_id: AccountId, approval: NewApproval) -> StoreResult<Approval>;
+    async fn get_approval(
+        &self,
+        account_id: AccountId,
+        approval_id: ApprovalId,
+    ) -> StoreResult<Option<Approval>>;
+    /// The newest approval for this exact call that is still of use at `now`: pending, or approved and
+    /// not used yet, and not expired. A retry of the same call finds it instead of creating another.
+    async fn find_reusable_approval(
+        &self,
+        account_id: AccountId,
+        grant_id: GrantId,
+        tool: &str,
+        arguments_hash: &str,
+        policy_version: i64,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<Approval>>;
+    /// Newest first (by creation time, then id), optionally only those with `status`; `before` is the last
+    /// id of the previous page (an id of no approval of this account gives an empty page).
+    async fn list_approvals(
+        &self,
+        account_id: AccountId,
+        status: Option<ApprovalStatus>,
+        limit: u32,
+        before: Option<ApprovalId>,
+    ) -> StoreResult<Vec<Approval>>;
+    /// Approves or denies a pending approval that has not expired at `now`; a deny clears the sealed
+    /// arguments. A pending approval past its expiry is marked `Expired` first. `NotFound` when it is not
+    /// in this account (or `decided_by` is no user); `Conflict("the approval is no longer pending")`
+    /// otherwise, so of two concurrent decisions exactly one wins.
+    async fn decide_approval(
+        &self,
+        account_id: AccountId,
+        approval_id: ApprovalId,
+        approve: bool,
+        decided_by: Option<UserId>,
+        note: Option<String>,
+        now: OffsetDateTime,
+    ) -> StoreResult<Approval>;
+    /// In one conditional update: an approved, unused approval that has not expired at `now` becomes
+    /// `Used` and loses its sealed arguments. Whether it did: of concurrent consumers, exactly one gets
+    /// `true`. `false` (not an error) for an approval of another account.
+    async fn consume_approval(
+        &self,
+        account_id: AccountId,
+        approval_id: ApprovalId,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
+    /// For the background sweeper, across accounts: pending approvals past their expiry become `Expired`
+    /// and lose their sealed arguments; returns them (oldest first). Approved ones that expired unused keep
+    /// their status but lose their sealed arguments too.
+    async fn expire_approvals(&self, now: OffsetDateTime) -> StoreResult<Vec<Approval>>;
+
+    // ---- audit events ------------------------------------------------------------------------
+
+    /// One transaction for the whole batch, across accounts (each event names its account).
+    /// `NotFound` (and nothing written) when an account does not exist.
+    async fn insert_audit_events(&self, events: &[NewAuditEvent]) -> StoreResult<()>;
+    /// Newest (highest id) first.
+    async fn list_audit_events(
+        &self,
+        account_id: AccountId,
+        filter: &AuditFilter,
+    ) -> StoreResult<Vec<AuditEvent>>;
+    /// Events at or after `since`, by decision (ordered by decision).
+    async fn audit_counts_by_decision(
+        &self,
+        account_id: AccountId,
+        since: OffsetDateTime,
+    ) -> StoreResult<Vec<(String, i64)>>;
+    /// Events at or after `since`, by (bucket start, decision), ordered so. Buckets of `bucket_seconds`
+    /// (at least 1) are aligned on the Unix epoch (UTC).
+    async fn audit_timeseries(
+        &self,
+        account_id: AccountId,
+        since: OffsetDateTime,
+        bucket_seconds: u32,
+    ) -> StoreResult<Vec<(OffsetDateTime, String, i64)>>;
+    /// The most called tools since `since`, most first (ties by name).
+    async fn audit_top_tools(
+        &self,
+        account_id: AccountId,
+        since: OffsetDateTime,
+        limit: u32,
+    ) -> StoreResult<Vec<(String, i64)>>;
+    /// The rules behind the most refusals ([`REFUSED_DECISIONS`]) since `since`, most first (ties by
+    /// rule).
+    async fn audit_top_refused_rules(
+        &self,
+        account_id: AccountId,
+        since: OffsetDateTime,
+        limit: u32,
+    ) -> StoreResult<Vec<(String, i64)>>;
+    /// Deletes the account's events strictly before `before`; returns how many.
+    async fn purge_audit(&self, account_id: AccountId, before: OffsetDateTime) -> StoreResult<u64>;
+
+    // ---- admin events ------------------------------------------------------------------------
+
+    /// Recorded at the current time. `NotFound` when the account or the actor does not exist.
+    async fn insert_admin_event(&self, account_id: AccountId, event: NewAdminEvent) -> StoreResult<()>;
+    /// Newest (highest id) first; `before_id` is the last id of the previous page.
+    async fn list_admin_events(
+        &self,
+        account_id: AccountId,
+        limit: u32,
+        before_id: Option<i64>,
+    ) -> StoreResult<Vec<AdminEvent>>;
+
+    // ---- account settings --------------------------------------------------------------------
+
+    /// The defaults when the account never changed them.
+    async fn get_account_settings(&self, account_id: AccountId) -> StoreResult<AccountSettings>;
+    /// `NotFound` when the account does not exist.
+    async fn update_account_settings(
+        &self,
+        account_id: AccountId,
+        patch: AccountSettingsPatch,
+    ) -> StoreResult<AccountSettings>;
+    /// For the purge job: every account with its audit retention in days (by account id).
+    async fn list_retention_settings(&self) -> StoreResult<Vec<(AccountId, i64)>>;
+
+    // ---- webhook deliveries ------------------------------------------------------------------
+
+    /// A pending delivery, due at `now`; returns its id. `NotFound` when the account does not exist.
+    async fn insert_webhook_delivery(
+        &self,
+        account_id: AccountId,
+        delivery: NewWebhookDelivery,
+        now: OffsetDateTime,
+    ) -> StoreResult<i64>;
+    /// Across accounts: pending deliveries due at `now`, longest waiting first.
+    async fn due_webhook_deliveries(
+        &self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> StoreResult<Vec<WebhookDelivery>>;
+    /// Counts the attempt: delivered on success; otherwise pending until `next_attempt_at`, or failed
+    /// when there is none. `NotFound` when the delivery is not in this account;
+    /// `Conflict("the webhook delivery is no longer pending")` when it was delivered or given up.
+    async fn record_webhook_attempt(
+        &self,
+        account_id: AccountId,
+        delivery_id: i64,
+        attempt: WebhookAttempt,
+        now: OffsetDateTime,
+    ) -> StoreResult<WebhookDelivery>;
+    /// Newest first.
+    async fn list_webhook_deliveries(
+        &self,
+        account_id: AccountId,
+        limit: u32,
+    ) -> StoreResult<Vec<WebhookDelivery>>;
 }

@@ -1,5 +1,18 @@
 //! One struct per table, as the rest of the system sees it.
 
+mod admin_events;
+mod approvals;
+mod audit;
+mod settings;
+mod webhooks;
+
+pub use admin_events::*;
+pub use approvals::*;
+pub use audit::{AuditEvent, AuditFilter, NewAuditEvent, REFUSED_DECISIONS};
+pub(crate) use audit::{bucket_millis, from_unix_millis, unix_millis};
+pub use settings::*;
+pub use webhooks::*;
+
 use serde::Serialize;
 use serde_json::Value;
 use time::OffsetDateTime;

@@ -1,7 +1,9 @@
 //! Concurrent writers on one store (several pooled connections, or processes sharing a database).
 
-use super::fixtures::{document, new_tool, policy, server, signup};
-use crate::Store;
+use time::Duration;
+
+use super::fixtures::{approval, base_time, document, new_tool, policy, server, setup, signup};
+use crate::{Store, StoreError};
 
 pub async fn concurrent_saves_of_a_policy_get_distinct_versions(store: &dyn Store) {
     let (_, account) = signup(store, "acme").await;
@@ -41,4 +43,63 @@ pub async fn concurrent_syncs_of_a_catalog_all_succeed(store: &dyn Store) {
         listed[1].definition_hash.strip_prefix("hash-b-"),
         "a and b come from the same sync"
     );
+}
+
+pub async fn concurrent_consumes_of_an_approval_let_exactly_one_through(store: &dyn Store) {
+    let acme = setup(store, "acme").await;
+    let now = base_time();
+    for round in 0..5 {
+        let created = approval(store, &acme, "run_shell", now + Duration::seconds(round)).await;
+        store
+            .decide_approval(acme.account.id, created.id, true, None, None, now)
+            .await
+            .expect("approve");
+        let consume = || store.consume_approval(acme.account.id, created.id, now + Duration::seconds(1));
+        let consumed = tokio::join!(
+            consume(),
+            consume(),
+            consume(),
+            consume(),
+            consume(),
+            consume(),
+            consume(),
+            consume()
+        );
+        let winners = [
+            consumed.0, consumed.1, consumed.2, consumed.3, consumed.4, consumed.5, consumed.6, consumed.7,
+        ]
+        .into_iter()
+        .filter(|consumed| *consumed.as_ref().expect("consume"))
+        .count();
+        assert_eq!(
+            winners, 1,
+            "round {round}: exactly one consumer forwards the call"
+        );
+    }
+}
+
+pub async fn concurrent_decisions_of_an_approval_let_exactly_one_win(store: &dyn Store) {
+    let acme = setup(store, "acme").await;
+    let now = base_time();
+    let created = approval(store, &acme, "run_shell", now).await;
+    let decide = |approve: bool| {
+        let note = Some(format!("approve: {approve}"));
+        store.decide_approval(acme.account.id, created.id, approve, None, note, now)
+    };
+    let decided = tokio::join!(decide(true), decide(false), decide(true), decide(false));
+    let mut winners = Vec::new();
+    for result in [decided.0, decided.1, decided.2, decided.3] {
+        match result {
+            Ok(approval) => winners.push(approval),
+            Err(StoreError::Conflict(message)) => assert_eq!(message, "the approval is no longer pending"),
+            Err(error) => panic!("unexpected error: {error}"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "{winners:?}");
+    let stored = store
+        .get_approval(acme.account.id, created.id)
+        .await
+        .expect("get")
+        .expect("approval");
+    assert_eq!(stored, winners[0], "the winner's decision is the one stored");
 }

@@ -3,12 +3,13 @@
 use std::fmt::Debug;
 
 use serde_json::json;
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
+use toolgate_domain::ids::ApprovalId;
 use toolgate_domain::{AccountId, PolicyId, ServerId, Slug, TokenHash};
 
 use crate::{
-    Account, Grant, NewAccount, NewGrant, NewPolicy, NewServer, NewTool, NewUser, Policy, Server, Store,
-    StoreError, StoreResult, User,
+    Account, Approval, Grant, NewAccount, NewApproval, NewAuditEvent, NewGrant, NewPolicy, NewServer,
+    NewTool, NewUser, Policy, Server, Store, StoreError, StoreResult, User,
 };
 
 pub(super) fn slug(text: &str) -> Slug {
@@ -144,5 +145,108 @@ pub(super) fn expect_not_found<T: Debug>(result: StoreResult<T>, what: &str) {
     match result {
         Err(StoreError::NotFound) => {}
         other => panic!("{what}: expected NotFound, got {other:?}"),
+    }
+}
+
+/// An account ready for approvals: a server `files`, its policy `default` and a grant using it.
+pub(super) struct Setup {
+    pub user: User,
+    pub account: Account,
+    pub server: Server,
+    pub policy: Policy,
+    pub grant: Grant,
+}
+
+pub(super) async fn setup(store: &dyn Store, name: &str) -> Setup {
+    let (user, account) = signup(store, name).await;
+    let server = server(store, account.id, "files").await;
+    let policy = policy(store, account.id, server.id, "default").await;
+    let grant = grant(
+        store,
+        account.id,
+        server.id,
+        Some(policy.id),
+        &format!("tg_{name}"),
+    )
+    .await;
+    Setup {
+        user,
+        account,
+        server,
+        policy,
+        grant,
+    }
+}
+
+/// A fixed instant with digits below the microsecond (the stores keep microseconds).
+pub(super) fn base_time() -> OffsetDateTime {
+    time::macros::datetime!(2025-03-01 12:00:00.123456789 UTC)
+}
+
+/// An approval of `setup`'s grant for `tool` with arguments hashed to `hash`, created at `created_at` and
+/// expiring ten minutes later.
+pub(super) fn new_approval(setup: &Setup, tool: &str, hash: &str, created_at: OffsetDateTime) -> NewApproval {
+    NewApproval {
+        id: ApprovalId::new(),
+        server_id: setup.server.id,
+        grant_id: setup.grant.id,
+        tool: tool.to_owned(),
+        arguments_hash: hash.to_owned(),
+        arguments_sealed: Some(format!("sealed {tool} {hash}").into_bytes()),
+        policy_id: setup.policy.id,
+        policy_version: setup.policy.version,
+        created_at,
+        expires_at: created_at + Duration::minutes(10),
+    }
+}
+
+pub(super) async fn approval(
+    store: &dyn Store,
+    setup: &Setup,
+    tool: &str,
+    created_at: OffsetDateTime,
+) -> Approval {
+    store
+        .create_approval(setup.account.id, new_approval(setup, tool, "hash-1", created_at))
+        .await
+        .expect("create approval")
+}
+
+/// An audit event of `account_id` without server or grant, a `tools/call` of `tool` with `decision`.
+pub(super) fn audit_event(
+    account_id: AccountId,
+    tool: &str,
+    decision: &str,
+    time: OffsetDateTime,
+) -> NewAuditEvent {
+    NewAuditEvent {
+        account_id,
+        server_id: None,
+        grant_id: None,
+        session: None,
+        method: "tools/call".to_owned(),
+        tool: Some(tool.to_owned()),
+        decision: decision.to_owned(),
+        rule: None,
+        reason: None,
+        argument_keys: Vec::new(),
+        arguments: None,
+        upstream_status: None,
+        latency_ms: None,
+        time,
+    }
+}
+
+/// An audit event of `setup`'s server and grant.
+pub(super) fn grant_audit_event(
+    setup: &Setup,
+    tool: &str,
+    decision: &str,
+    time: OffsetDateTime,
+) -> NewAuditEvent {
+    NewAuditEvent {
+        server_id: Some(setup.server.id),
+        grant_id: Some(setup.grant.id),
+        ..audit_event(setup.account.id, tool, decision, time)
     }
 }

@@ -9,25 +9,39 @@
 //! Timestamps are compared at microsecond precision (what both SQLite and Postgres keep).
 
 mod accounts;
+mod admin_events;
+mod approval_decisions;
+mod approvals;
+mod audit;
 mod concurrency;
 mod documents;
 mod fixtures;
 mod grants;
 mod isolation;
+mod isolation_events;
 mod policies;
 mod servers;
 mod sessions;
+mod settings;
 mod tools;
+mod webhooks;
 
 pub use accounts::*;
+pub use admin_events::*;
+pub use approval_decisions::*;
+pub use approvals::*;
+pub use audit::*;
 pub use concurrency::*;
 pub use documents::*;
 pub use grants::*;
 pub use isolation::*;
+pub use isolation_events::*;
 pub use policies::*;
 pub use servers::*;
 pub use sessions::*;
+pub use settings::*;
 pub use tools::*;
+pub use webhooks::*;
 
 /// Defines one `#[tokio::test]` per conformance test. `$fresh_store` is an async function returning
 /// `(store, guard)`: a store on a fresh, empty database, and whatever must live as long as the test (a
@@ -74,6 +88,28 @@ macro_rules! conformance_tests {
             concurrent_saves_of_a_policy_get_distinct_versions,
             concurrent_syncs_of_a_catalog_all_succeed,
             json_documents_keep_their_key_order,
+            approvals_are_created_pending_and_found_by_id,
+            approvals_need_a_server_grant_and_policy_of_their_own,
+            a_retry_finds_its_reusable_approval,
+            approvals_are_listed_newest_first_by_status_with_paging,
+            deciding_an_approval_records_who_when_and_why,
+            deciding_after_expiry_marks_the_approval_expired,
+            an_approved_approval_is_consumed_once,
+            expiring_approvals_sweeps_pending_ones_of_every_account,
+            concurrent_consumes_of_an_approval_let_exactly_one_through,
+            concurrent_decisions_of_an_approval_let_exactly_one_win,
+            audit_events_are_stored_whole_and_listed_newest_first,
+            a_large_audit_batch_is_written_in_one_go_or_not_at_all,
+            audit_filters_and_paging_narrow_the_list,
+            audit_aggregates_count_by_decision_time_tool_and_rule,
+            purging_audit_removes_only_older_events_of_the_account,
+            admin_events_are_listed_newest_first_with_their_actor,
+            account_settings_are_the_defaults_until_changed,
+            webhook_deliveries_are_retried_until_delivered_or_given_up,
+            webhook_deliveries_are_listed_newest_first,
+            tenants_cannot_see_or_change_each_others_approvals,
+            tenants_cannot_see_or_purge_each_others_audit_and_admin_events,
+            tenants_cannot_see_or_change_each_others_settings_and_deliveries,
         );
     };
     (@each $fresh_store:path; $($test:ident),* $(,)?) => {

@@ -5,6 +5,9 @@
 //! processes may run it at once. See `migrations/postgres/0001_initial.sql` for how values are stored.
 
 mod accounts;
+mod admin_events;
+mod approvals;
+mod audit;
 mod errors;
 mod grants;
 mod json;
@@ -12,9 +15,11 @@ mod policies;
 mod rows;
 mod servers;
 mod sessions;
+mod settings;
 mod store;
 mod timestamp;
 mod tools;
+mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -72,7 +77,7 @@ impl PostgresStore {
         Ok(())
     }
 
-    /// The underlying pool, for tables outside the [`crate::Store`] trait (audit).
+    /// The underlying pool, for tests and tools that read the tables directly.
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }

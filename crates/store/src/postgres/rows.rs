@@ -1,4 +1,17 @@
-//! One row struct per table, as Postgres returns it, and its conversion into the model.
+//! One row struct per table, as Postgres returns it, and its conversion into the model. The tables of
+//! migration 0003 have a submodule each.
+
+mod admin_events;
+mod approvals;
+mod audit;
+mod settings;
+mod webhooks;
+
+pub(super) use admin_events::AdminEventRow;
+pub(super) use approvals::ApprovalRow;
+pub(super) use audit::AuditEventRow;
+pub(super) use settings::SettingsRow;
+pub(super) use webhooks::WebhookDeliveryRow;
 
 use serde_json::Value;
 use sqlx::types::Json;

@@ -1,6 +1,7 @@
 //! Ids are stored as hyphenated UUID text. sqlx would bind a bare `Uuid` as a 16-byte BLOB, which never
 //! equals the stored text, so every id is bound through [`text`].
 
+use toolgate_domain::ids::ApprovalId;
 use toolgate_domain::{AccountId, ApiTokenId, GrantId, PolicyId, ServerId, UserId};
 use uuid::Uuid;
 use uuid::fmt::Hyphenated;
@@ -20,7 +21,9 @@ macro_rules! impl_id {
     };
 }
 
-impl_id!(AccountId, ApiTokenId, GrantId, PolicyId, ServerId, UserId);
+impl_id!(
+    AccountId, ApiTokenId, ApprovalId, GrantId, PolicyId, ServerId, UserId
+);
 
 pub(super) fn text(id: impl Id) -> Hyphenated {
     id.uuid().hyphenated()

@@ -5,6 +5,9 @@
 //! failing. See `migrations/sqlite/0001_initial.sql` for how values are stored.
 
 mod accounts;
+mod admin_events;
+mod approvals;
+mod audit;
 mod errors;
 mod grants;
 mod ids;
@@ -12,9 +15,11 @@ mod policies;
 mod rows;
 mod servers;
 mod sessions;
+mod settings;
 mod store;
 mod timestamp;
 mod tools;
+mod webhooks;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -72,7 +77,7 @@ impl SqliteStore {
         Self::connect(options, MAX_CONNECTIONS).await
     }
 
-    /// The underlying pool, for tables outside the [`crate::Store`] trait (audit).
+    /// The underlying pool, for tests and tools that read the tables directly.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }

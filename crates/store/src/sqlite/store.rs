@@ -3,12 +3,18 @@
 use async_trait::async_trait;
 use serde_json::Value;
 use time::OffsetDateTime;
+use toolgate_domain::ids::ApprovalId;
 use toolgate_domain::{AccountId, GrantId, PolicyId, ServerId, TokenHash, UserId};
 
-use super::{SqliteStore, accounts, grants, policies, servers, sessions, tools};
+use super::{
+    SqliteStore, accounts, admin_events, approvals, audit, grants, policies, servers, sessions, settings,
+    tools, webhooks,
+};
 use crate::{
-    Account, Grant, Membership, NewAccount, NewGrant, NewPolicy, NewServer, NewTool, NewUser, Policy,
-    PolicyVersion, Server, ServerPatch, Session, Store, StoreResult, Tool, User,
+    Account, AccountSettings, AccountSettingsPatch, AdminEvent, Approval, ApprovalStatus, AuditEvent,
+    AuditFilter, Grant, Membership, NewAccount, NewAdminEvent, NewApproval, NewAuditEvent, NewGrant,
+    NewPolicy, NewServer, NewTool, NewUser, NewWebhookDelivery, Policy, PolicyVersion, Server, ServerPatch,
+    Session, Store, StoreResult, Tool, User, WebhookAttempt, WebhookDelivery,
 };
 
 #[async_trait]
@@ -213,5 +219,197 @@ impl Store for SqliteStore {
         at: OffsetDateTime,
     ) -> StoreResult<()> {
         grants::touch_grant(&self.pool, account_id, grant_id, at).await
+    }
+
+    async fn create_approval(&self, account_id: AccountId, approval: NewApproval) -> StoreResult<Approval> {
+        approvals::create_approval(&self.pool, account_id, approval).await
+    }
+
+    async fn get_approval(
+        &self,
+        account_id: AccountId,
+        approval_id: ApprovalId,
+    ) -> StoreResult<Option<Approval>> {
+        approvals::get_approval(&self.pool, account_id, approval_id).await
+    }
+
+    async fn find_reusable_approval(
+        &self,
+        account_id: AccountId,
+        grant_id: GrantId,
+        tool: &str,
+        arguments_hash: &str,
+        policy_version: i64,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<Approval>> {
+        approvals::find_reusable_approval(
+            &self.pool,
+            account_id,
+            grant_id,
+            tool,
+            arguments_hash,
+            policy_version,
+            now,
+        )
+        .await
+    }
+
+    async fn list_approvals(
+        &self,
+        account_id: AccountId,
+        status: Option<ApprovalStatus>,
+        limit: u32,
+        before: Option<ApprovalId>,
+    ) -> StoreResult<Vec<Approval>> {
+        approvals::list_approvals(&self.pool, account_id, status, limit, before).await
+    }
+
+    async fn decide_approval(
+        &self,
+        account_id: AccountId,
+        approval_id: ApprovalId,
+        approve: bool,
+        decided_by: Option<UserId>,
+        note: Option<String>,
+        now: OffsetDateTime,
+    ) -> StoreResult<Approval> {
+        approvals::decide_approval(
+            &self.pool,
+            account_id,
+            approval_id,
+            approve,
+            decided_by,
+            note,
+            now,
+        )
+        .await
+    }
+
+    async fn consume_approval(
+        &self,
+        account_id: AccountId,
+        approval_id: ApprovalId,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        approvals::consume_approval(&self.pool, account_id, approval_id, now).await
+    }
+
+    async fn expire_approvals(&self, now: OffsetDateTime) -> StoreResult<Vec<Approval>> {
+        approvals::expire_approvals(&self.pool, now).await
+    }
+
+    async fn insert_audit_events(&self, events: &[NewAuditEvent]) -> StoreResult<()> {
+        audit::insert_audit_events(&self.pool, events).await
+    }
+
+    async fn list_audit_events(
+        &self,
+        account_id: AccountId,
+        filter: &AuditFilter,
+    ) -> StoreResult<Vec<AuditEvent>> {
+        audit::list_audit_events(&self.pool, account_id, filter).await
+    }
+
+    async fn audit_counts_by_decision(
+        &self,
+        account_id: AccountId,
+        since: OffsetDateTime,
+    ) -> StoreResult<Vec<(String, i64)>> {
+        audit::audit_counts_by_decision(&self.pool, account_id, since).await
+    }
+
+    async fn audit_timeseries(
+        &self,
+        account_id: AccountId,
+        since: OffsetDateTime,
+        bucket_seconds: u32,
+    ) -> StoreResult<Vec<(OffsetDateTime, String, i64)>> {
+        audit::audit_timeseries(&self.pool, account_id, since, bucket_seconds).await
+    }
+
+    async fn audit_top_tools(
+        &self,
+        account_id: AccountId,
+        since: OffsetDateTime,
+        limit: u32,
+    ) -> StoreResult<Vec<(String, i64)>> {
+        audit::audit_top_tools(&self.pool, account_id, since, limit).await
+    }
+
+    async fn audit_top_refused_rules(
+        &self,
+        account_id: AccountId,
+        since: OffsetDateTime,
+        limit: u32,
+    ) -> StoreResult<Vec<(String, i64)>> {
+        audit::audit_top_refused_rules(&self.pool, account_id, since, limit).await
+    }
+
+    async fn purge_audit(&self, account_id: AccountId, before: OffsetDateTime) -> StoreResult<u64> {
+        audit::purge_audit(&self.pool, account_id, before).await
+    }
+
+    async fn insert_admin_event(&self, account_id: AccountId, event: NewAdminEvent) -> StoreResult<()> {
+        admin_events::insert_admin_event(&self.pool, account_id, event).await
+    }
+
+    async fn list_admin_events(
+        &self,
+        account_id: AccountId,
+        limit: u32,
+        before_id: Option<i64>,
+    ) -> StoreResult<Vec<AdminEvent>> {
+        admin_events::list_admin_events(&self.pool, account_id, limit, before_id).await
+    }
+
+    async fn get_account_settings(&self, account_id: AccountId) -> StoreResult<AccountSettings> {
+        settings::get_account_settings(&self.pool, account_id).await
+    }
+
+    async fn update_account_settings(
+        &self,
+        account_id: AccountId,
+        patch: AccountSettingsPatch,
+    ) -> StoreResult<AccountSettings> {
+        settings::update_account_settings(&self.pool, account_id, patch).await
+    }
+
+    async fn list_retention_settings(&self) -> StoreResult<Vec<(AccountId, i64)>> {
+        settings::list_retention_settings(&self.pool).await
+    }
+
+    async fn insert_webhook_delivery(
+        &self,
+        account_id: AccountId,
+        delivery: NewWebhookDelivery,
+        now: OffsetDateTime,
+    ) -> StoreResult<i64> {
+        webhooks::insert_webhook_delivery(&self.pool, account_id, delivery, now).await
+    }
+
+    async fn due_webhook_deliveries(
+        &self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> StoreResult<Vec<WebhookDelivery>> {
+        webhooks::due_webhook_deliveries(&self.pool, now, limit).await
+    }
+
+    async fn record_webhook_attempt(
+        &self,
+        account_id: AccountId,
+        delivery_id: i64,
+        attempt: WebhookAttempt,
+        now: OffsetDateTime,
+    ) -> StoreResult<WebhookDelivery> {
+        webhooks::record_webhook_attempt(&self.pool, account_id, delivery_id, attempt, now).await
+    }
+
+    async fn list_webhook_deliveries(
+        &self,
+        account_id: AccountId,
+        limit: u32,
+    ) -> StoreResult<Vec<WebhookDelivery>> {
+        webhooks::list_webhook_deliveries(&self.pool, account_id, limit).await
     }
 }

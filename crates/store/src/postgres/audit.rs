@@ -1,0 +1,195 @@
+//! Audit events: written in batches by the gateway, read by the activity pages, purged by retention.
+
+use sqlx::{PgPool, Postgres, QueryBuilder};
+use time::OffsetDateTime;
+use toolgate_domain::AccountId;
+
+use super::rows::{AuditEventRow, convert_all};
+use super::{errors, json, timestamp};
+use crate::{
+    AuditEvent, AuditFilter, NewAuditEvent, REFUSED_DECISIONS, StoreResult, bucket_millis, from_unix_millis,
+    unix_millis,
+};
+
+/// Rows per `INSERT` statement: 15 parameters each stays far below Postgres's limit of 65535.
+const ROWS_PER_INSERT: usize = 500;
+
+#[tracing::instrument(skip_all, fields(events = events.len()))]
+pub(super) async fn insert_audit_events(pool: &PgPool, events: &[NewAuditEvent]) -> StoreResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut transaction = pool.begin().await?;
+    for chunk in events.chunks(ROWS_PER_INSERT) {
+        let argument_keys = chunk
+            .iter()
+            .map(|event| json::text_of(&event.argument_keys))
+            .collect::<StoreResult<Vec<_>>>()?;
+        let mut insert = QueryBuilder::<Postgres>::new(
+            "INSERT INTO audit_events (account_id, server_id, grant_id, session, method, tool, decision, rule, \
+               reason, argument_keys, arguments, upstream_status, latency_ms, time, time_ms) ",
+        );
+        insert.push_values(chunk.iter().zip(argument_keys), |mut row, (event, keys)| {
+            row.push_bind(event.account_id.as_uuid())
+                .push_bind(event.server_id.map(|id| id.as_uuid()))
+                .push_bind(event.grant_id.map(|id| id.as_uuid()))
+                .push_bind(event.session.as_deref())
+                .push_bind(event.method.as_str())
+                .push_bind(event.tool.as_deref())
+                .push_bind(event.decision.as_str())
+                .push_bind(event.rule.as_deref())
+                .push_bind(event.reason.as_deref())
+                .push_bind(keys)
+                .push_unseparated("::json")
+                .push_bind(event.arguments.as_ref().map(json::text))
+                .push_unseparated("::json")
+                .push_bind(event.upstream_status)
+                .push_bind(event.latency_ms)
+                .push_bind(timestamp::micros(event.time))
+                .push_bind(unix_millis(event.time));
+        });
+        insert
+            .build()
+            .execute(&mut *transaction)
+            .await
+            .map_err(|error| errors::on_write(error, |message| message.to_owned()))?;
+    }
+    transaction.commit().await?;
+    Ok(())
+}
+
+#[tracing::instrument(skip_all, fields(account_id = %account_id))]
+pub(super) async fn list_audit_events(
+    pool: &PgPool,
+    account_id: AccountId,
+    filter: &AuditFilter,
+) -> StoreResult<Vec<AuditEvent>> {
+    let mut query = QueryBuilder::<Postgres>::new("SELECT * FROM audit_events WHERE account_id = ");
+    query.push_bind(account_id.as_uuid());
+    if let Some(server_id) = filter.server_id {
+        query.push(" AND server_id = ").push_bind(server_id.as_uuid());
+    }
+    if let Some(grant_id) = filter.grant_id {
+        query.push(" AND grant_id = ").push_bind(grant_id.as_uuid());
+    }
+    if let Some(tool) = &filter.tool {
+        query.push(" AND tool = ").push_bind(tool.as_str());
+    }
+    if let Some(decision) = &filter.decision {
+        query.push(" AND decision = ").push_bind(decision.as_str());
+    }
+    if let Some(since) = filter.since {
+        query.push(" AND time >= ").push_bind(timestamp::micros(since));
+    }
+    if let Some(until) = filter.until {
+        query.push(" AND time < ").push_bind(timestamp::micros(until));
+    }
+    if let Some(before_id) = filter.before_id {
+        query.push(" AND id < ").push_bind(before_id);
+    }
+    query
+        .push(" ORDER BY id DESC LIMIT ")
+        .push_bind(i64::from(filter.limit));
+    let rows: Vec<AuditEventRow> = query.build_query_as().fetch_all(pool).await?;
+    convert_all(rows)
+}
+
+#[tracing::instrument(skip_all, fields(account_id = %account_id))]
+pub(super) async fn audit_counts_by_decision(
+    pool: &PgPool,
+    account_id: AccountId,
+    since: OffsetDateTime,
+) -> StoreResult<Vec<(String, i64)>> {
+    let counts = sqlx::query_as(
+        "SELECT decision, COUNT(*) FROM audit_events WHERE account_id = $1 AND time >= $2 \
+         GROUP BY decision ORDER BY decision COLLATE \"C\"",
+    )
+    .bind(account_id.as_uuid())
+    .bind(timestamp::micros(since))
+    .fetch_all(pool)
+    .await?;
+    Ok(counts)
+}
+
+#[tracing::instrument(skip_all, fields(account_id = %account_id))]
+pub(super) async fn audit_timeseries(
+    pool: &PgPool,
+    account_id: AccountId,
+    since: OffsetDateTime,
+    bucket_seconds: u32,
+) -> StoreResult<Vec<(OffsetDateTime, String, i64)>> {
+    // The bucket start rounds down, also before 1970 (`%` keeps the dividend's sign).
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT time_ms - ((time_ms % $3) + $3) % $3 AS bucket, decision, COUNT(*) \
+         FROM audit_events WHERE account_id = $1 AND time >= $2 \
+         GROUP BY bucket, decision ORDER BY bucket, decision COLLATE \"C\"",
+    )
+    .bind(account_id.as_uuid())
+    .bind(timestamp::micros(since))
+    .bind(bucket_millis(bucket_seconds))
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|(bucket, decision, count)| Ok((from_unix_millis(bucket)?, decision, count)))
+        .collect()
+}
+
+#[tracing::instrument(skip_all, fields(account_id = %account_id))]
+pub(super) async fn audit_top_tools(
+    pool: &PgPool,
+    account_id: AccountId,
+    since: OffsetDateTime,
+    limit: u32,
+) -> StoreResult<Vec<(String, i64)>> {
+    let top = sqlx::query_as(
+        "SELECT tool, COUNT(*) AS calls FROM audit_events \
+         WHERE account_id = $1 AND time >= $2 AND tool IS NOT NULL \
+         GROUP BY tool ORDER BY calls DESC, tool COLLATE \"C\" LIMIT $3",
+    )
+    .bind(account_id.as_uuid())
+    .bind(timestamp::micros(since))
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?;
+    Ok(top)
+}
+
+#[tracing::instrument(skip_all, fields(account_id = %account_id))]
+pub(super) async fn audit_top_refused_rules(
+    pool: &PgPool,
+    account_id: AccountId,
+    since: OffsetDateTime,
+    limit: u32,
+) -> StoreResult<Vec<(String, i64)>> {
+    let mut query = QueryBuilder::<Postgres>::new(
+        "SELECT rule, COUNT(*) AS refusals FROM audit_events WHERE account_id = ",
+    );
+    query
+        .push_bind(account_id.as_uuid())
+        .push(" AND time >= ")
+        .push_bind(timestamp::micros(since))
+        .push(" AND rule IS NOT NULL AND decision IN (");
+    let mut decisions = query.separated(", ");
+    for decision in REFUSED_DECISIONS {
+        decisions.push_bind(decision);
+    }
+    query
+        .push(") GROUP BY rule ORDER BY refusals DESC, rule COLLATE \"C\" LIMIT ")
+        .push_bind(i64::from(limit));
+    let top = query.build_query_as().fetch_all(pool).await?;
+    Ok(top)
+}
+
+#[tracing::instrument(skip_all, fields(account_id = %account_id))]
+pub(super) async fn purge_audit(
+    pool: &PgPool,
+    account_id: AccountId,
+    before: OffsetDateTime,
+) -> StoreResult<u64> {
+    let result = sqlx::query("DELETE FROM audit_events WHERE account_id = $1 AND time < $2")
+        .bind(account_id.as_uuid())
+        .bind(timestamp::micros(before))
+        .execute(pool)
+        .await?;
+    Ok(result.rows_affected())
+}
