@@ -1,6 +1,6 @@
 //! What gateway workers share: rate-limit counters and change events.
 //!
-//! `memory` serves a single process (all-in-one); `redis` (a later step) serves many workers. Both
+//! `memory` serves a single process (all-in-one); `redis` serves many workers. Both
 //! implement the same traits and pass the same behaviour suite (`testing`, feature `testing`). The
 //! counting itself is the pure [`algorithm`], which the Redis Lua script mirrors.
 
@@ -9,6 +9,7 @@ pub mod clock;
 pub mod counters;
 pub mod events;
 pub mod memory;
+pub mod redis;
 #[cfg(feature = "testing")]
 pub mod testing;
 

@@ -13,6 +13,7 @@
 pub mod counters;
 pub mod events;
 mod harness;
+pub mod redis_server;
 
 pub use harness::{CounterHarness, EventHarness, RealTime, TestTime};
 

@@ -38,7 +38,7 @@ impl WindowLog {
     }
 
     /// Drops the charges that are no longer live: a charge at `t` counts while `now_ms < t + window_ms`
-    /// (the Lua mirror: `ZREMRANGEBYSCORE key -inf (now - window)`).
+    /// (the Lua mirror: `ZREMRANGEBYSCORE key -inf <now - window>`, bound included).
     pub fn prune(&mut self, window_ms: u64, now_ms: u64) {
         while let Some(oldest) = self.entries.front() {
             if oldest.at_ms.saturating_add(window_ms) > now_ms {

@@ -1,0 +1,212 @@
+//! [`Counters`] in Redis: one EVALSHA per call, all its limits, at the Redis clock.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use ::redis::FromRedisValue;
+use ::redis::aio::ConnectionManager;
+use async_trait::async_trait;
+
+use super::breaker::Breaker;
+use super::connection::{self, AbortOnDrop};
+use super::heartbeat::Heartbeat;
+use super::keys;
+use super::options::RedisOptions;
+use super::scripts::{self, LuaScript, RESERVE, ROLLBACK, lua_int};
+use super::stats::{RedisStats, Stats, bump};
+use crate::algorithm::{self, Plan};
+use crate::counters::{CounterError, Counters, LimitRequest, Reservation, ReserveOutcome};
+
+/// How long a counter's keys outlive its newest charge's window: slack for clock steps between
+/// Redis primaries and replicas, never needed for correctness (expired charges are pruned anyway).
+const EXPIRY_MARGIN_MS: u64 = 1_000;
+
+/// Rate-limit counters shared by every worker through one Redis.
+///
+/// Each reserve and each rollback is one script call (EVALSHA) for all of the call's limits, at
+/// the Redis clock, within `RedisOptions::deadline`, behind a circuit breaker (see the module docs
+/// of `redis`). The limits of one call are expected to share one account (one call, one grant):
+/// their keys then share a hash tag, so the script is Redis Cluster safe.
+pub struct RedisCounters {
+    connection: ConnectionManager,
+    breaker: Breaker,
+    options: RedisOptions,
+    stats: Arc<Stats>,
+    live_workers: Arc<AtomicU32>,
+    worker_id: String,
+    _heartbeat: AbortOnDrop,
+}
+
+impl std::fmt::Debug for RedisCounters {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("RedisCounters")
+            .field("worker_id", &self.worker_id)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisCounters {
+    /// Connects to `url` (`redis://[:password@]host:port[/db]`), failing if Redis does not answer
+    /// within `options.connect_timeout`, and starts the heartbeat (its first beat before returning,
+    /// so [`Counters::live_workers`] is right from the start). Needs a tokio runtime.
+    pub async fn connect(url: &str, options: RedisOptions) -> Result<Self, CounterError> {
+        let client = connection::client(url).map_err(|error| connection::counter_error(&error))?;
+        let connection = connection::connect_manager(client, &options).await?;
+        let stats = Arc::new(Stats::default());
+        let live_workers = Arc::new(AtomicU32::new(1));
+        let worker_id = format!("{:032x}", rand::random::<u128>());
+        let mut heartbeat = Heartbeat {
+            worker_id: worker_id.clone(),
+            interval: options.heartbeat_interval,
+            timeout: connection::connect_bound(&options),
+            connection: connection.clone(),
+            live_workers: Arc::clone(&live_workers),
+            stats: Arc::clone(&stats),
+        };
+        heartbeat.beat().await;
+        Ok(Self {
+            connection,
+            breaker: Breaker::new(options.breaker_failures, options.breaker_cool_down),
+            options,
+            stats,
+            live_workers,
+            worker_id,
+            _heartbeat: heartbeat.spawn(),
+        })
+    }
+
+    /// This instance's id in the heartbeat set.
+    pub fn worker_id(&self) -> &str {
+        &self.worker_id
+    }
+
+    pub fn stats(&self) -> RedisStats {
+        self.stats
+            .snapshot(self.breaker.state(), self.live_workers.load(Ordering::Relaxed))
+    }
+
+    /// [`Counters::reserve`], plus the Redis time (ms) the decision was made at, refused or not.
+    /// Always one round trip, even for an empty call (which [`Counters::reserve`] answers locally).
+    pub async fn reserve_timed(
+        &self,
+        limits: &[LimitRequest],
+    ) -> Result<(ReserveOutcome, u64), CounterError> {
+        let plan = Plan::new(limits);
+        let mut keys = Vec::with_capacity(plan.keys.len() * 2);
+        for key in &plan.keys {
+            let counter = keys::counter_keys(key);
+            keys.push(counter.log);
+            keys.push(counter.total);
+        }
+        let reservation_id: u128 = rand::random();
+        let mut args = Vec::with_capacity(3 + plan.requests.len() * 4);
+        args.push(format!("{reservation_id:032x}"));
+        args.push(EXPIRY_MARGIN_MS.to_string());
+        args.push(plan.requests.len().to_string());
+        for request in &plan.requests {
+            args.push((request.slot + 1).to_string());
+            args.push(lua_int(request.window_ms));
+            args.push(lua_int(request.max));
+            args.push(lua_int(request.amount));
+        }
+        let reply: Vec<u64> = self.call(&RESERVE, &keys, &args).await?;
+        match *reply.as_slice() {
+            [1, now_ms] => {
+                let reservation = Reservation {
+                    id: reservation_id,
+                    entries: algorithm::charged_entries(limits, now_ms),
+                };
+                Ok((ReserveOutcome::Admitted(reservation), now_ms))
+            }
+            [0, now_ms, index, retry_after_ms] if index < limits.len() as u64 => {
+                let index = usize::try_from(index).unwrap_or(usize::MAX);
+                let outcome = ReserveOutcome::Exhausted {
+                    index,
+                    retry_after_ms,
+                };
+                Ok((outcome, now_ms))
+            }
+            _ => Err(CounterError::Unavailable(format!(
+                "unexpected reply from the reserve script: {reply:?}"
+            ))),
+        }
+    }
+
+    /// One script call through the breaker, within the deadline.
+    async fn call<T: FromRedisValue>(
+        &self,
+        script: &LuaScript,
+        keys: &[String],
+        args: &[String],
+    ) -> Result<T, CounterError> {
+        let Some(permit) = self.breaker.admit() else {
+            bump(&self.stats.rejected);
+            return Err(CounterError::Unavailable(
+                "circuit breaker open after repeated redis failures".to_owned(),
+            ));
+        };
+        bump(&self.stats.calls);
+        let mut connection = self.connection.clone();
+        let call = scripts::eval(&mut connection, script, keys, args, &self.stats.script_reloads);
+        let error = match tokio::time::timeout(self.options.deadline, call).await {
+            Ok(Ok(value)) => {
+                if permit.succeeded() {
+                    tracing::info!("redis counters answering again; circuit breaker closed");
+                }
+                return Ok(value);
+            }
+            Ok(Err(error)) => connection::counter_error(&error),
+            Err(_) => CounterError::Timeout,
+        };
+        match &error {
+            CounterError::Timeout => bump(&self.stats.timeouts),
+            CounterError::Unavailable(_) => bump(&self.stats.errors),
+        }
+        if permit.failed() {
+            bump(&self.stats.breaker_opens);
+            tracing::warn!(
+                %error,
+                cool_down_ms = self.options.breaker_cool_down.as_millis(),
+                "redis counters failing; circuit breaker open"
+            );
+        }
+        Err(error)
+    }
+}
+
+#[async_trait]
+impl Counters for RedisCounters {
+    async fn reserve(&self, limits: &[LimitRequest]) -> Result<ReserveOutcome, CounterError> {
+        if limits.is_empty() {
+            // Nothing to count: no round trip, so calls without limits never feel a Redis outage.
+            return Ok(ReserveOutcome::Admitted(Reservation {
+                id: rand::random(),
+                entries: Vec::new(),
+            }));
+        }
+        self.reserve_timed(limits).await.map(|(outcome, _)| outcome)
+    }
+
+    async fn rollback(&self, reservation: &Reservation) -> Result<(), CounterError> {
+        if reservation.entries.is_empty() {
+            return Ok(());
+        }
+        let mut keys = Vec::with_capacity(reservation.entries.len() * 2);
+        let mut args = Vec::with_capacity(reservation.entries.len() + 1);
+        args.push(format!("{:032x}", reservation.id));
+        for entry in &reservation.entries {
+            let counter = keys::counter_keys(&entry.key);
+            keys.push(counter.log);
+            keys.push(counter.total);
+            args.push(lua_int(entry.amount));
+        }
+        let _removed: u64 = self.call(&ROLLBACK, &keys, &args).await?;
+        Ok(())
+    }
+
+    fn live_workers(&self) -> u32 {
+        self.live_workers.load(Ordering::Relaxed).max(1)
+    }
+}

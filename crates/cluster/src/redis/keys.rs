@@ -1,0 +1,146 @@
+//! Every Redis key and channel Toolgate uses, built here and nowhere else.
+//!
+//! Counter keys: `tg:{<account uuid>}:c:<rule>` holds the log (a sorted set of charges scored by
+//! `at_ms`) and `tg:{<account uuid>}:u:<rule>` its running total (a string integer). The braces are
+//! a Redis Cluster hash tag: every key of one account lives in one slot, so one script may touch all
+//! the keys of a call. `<rule>` is the first 16 hex digits of SHA-256 over (scope, scope id, counter
+//! name, window): tools naming the same counter share one count, while a changed window (or scope)
+//! gives a new key and never reuses stale state.
+
+use sha2::{Digest, Sha256};
+
+use crate::counters::{CounterKey, Scope};
+
+/// The heartbeat set: worker id scored by the Redis time of its last beat.
+pub(super) const WORKERS: &str = "tg:workers";
+/// The pub/sub channel of change events.
+pub(super) const EVENTS_CHANNEL: &str = "tg:events";
+
+/// The two keys of one counter: its log and its total.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct CounterKeys {
+    pub(super) log: String,
+    pub(super) total: String,
+}
+
+pub(super) fn counter_keys(key: &CounterKey) -> CounterKeys {
+    let rule = rule_hash(key);
+    CounterKeys {
+        log: format!("tg:{{{}}}:c:{rule}", key.account),
+        total: format!("tg:{{{}}}:u:{rule}", key.account),
+    }
+}
+
+fn scope_name(scope: Scope) -> &'static str {
+    match scope {
+        Scope::Grant => "grant",
+        Scope::Server => "server",
+        Scope::Account => "account",
+    }
+}
+
+/// Length-prefixed fields, so no choice of ids or names can make two rules hash the same input.
+fn rule_hash(key: &CounterKey) -> String {
+    let input = format!(
+        "toolgate-counter-v1|{}|{}:{}|{}:{}|{}",
+        scope_name(key.scope),
+        key.scope_id.len(),
+        key.scope_id,
+        key.counter.len(),
+        key.counter,
+        key.window_ms
+    );
+    let digest = Sha256::digest(input.as_bytes());
+    hex::encode(&digest[..8])
+}
+
+#[cfg(test)]
+mod tests {
+    use toolgate_domain::AccountId;
+
+    use super::*;
+
+    fn key() -> CounterKey {
+        CounterKey {
+            account: "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b".parse().expect("uuid"),
+            scope: Scope::Grant,
+            scope_id: "grant-1".to_owned(),
+            counter: "calls".to_owned(),
+            window_ms: 60_000,
+        }
+    }
+
+    fn hash_tag(redis_key: &str) -> &str {
+        let open = redis_key.find('{').expect("open brace");
+        let close = redis_key.find('}').expect("close brace");
+        &redis_key[open + 1..close]
+    }
+
+    #[test]
+    fn keys_are_stable() {
+        // A changed layout would silently reset every live count on upgrade: change it on purpose only.
+        let keys = counter_keys(&key());
+        assert_eq!(
+            keys.log,
+            "tg:{0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b}:c:cdbc8be9c79b4fb0"
+        );
+        assert_eq!(
+            keys.total,
+            "tg:{0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b}:u:cdbc8be9c79b4fb0"
+        );
+    }
+
+    #[test]
+    fn both_keys_share_the_account_hash_tag() {
+        let keys = counter_keys(&key());
+        assert_eq!(hash_tag(&keys.log), "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b");
+        assert_eq!(hash_tag(&keys.total), hash_tag(&keys.log));
+    }
+
+    #[test]
+    fn every_part_of_the_key_separates_counts() {
+        let base = key();
+        let variants = [
+            CounterKey {
+                account: AccountId::new(),
+                ..base.clone()
+            },
+            CounterKey {
+                scope: Scope::Server,
+                ..base.clone()
+            },
+            CounterKey {
+                scope_id: "grant-2".to_owned(),
+                ..base.clone()
+            },
+            CounterKey {
+                counter: "other".to_owned(),
+                ..base.clone()
+            },
+            CounterKey {
+                window_ms: 60_001,
+                ..base.clone()
+            },
+        ];
+        let base_keys = counter_keys(&base);
+        for variant in &variants {
+            assert_ne!(counter_keys(variant), base_keys, "{variant:?}");
+        }
+        assert_eq!(counter_keys(&base.clone()), base_keys);
+    }
+
+    #[test]
+    fn fields_cannot_run_into_each_other() {
+        let left = CounterKey {
+            scope_id: "a|1".to_owned(),
+            counter: "b".to_owned(),
+            ..key()
+        };
+        let right = CounterKey {
+            scope_id: "a".to_owned(),
+            counter: "1|b".to_owned(),
+            ..key()
+        };
+        assert_ne!(counter_keys(&left), counter_keys(&right));
+    }
+}

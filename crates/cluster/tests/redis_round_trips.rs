@@ -1,0 +1,191 @@
+//! Exactly one round trip per call, as Redis itself sees it, on a private `redis-server` (nothing
+//! else talks to it): MONITOR lists every command a client sent (commands a script runs inside
+//! Redis show as `[0 lua]` and are not round trips), and `INFO commandstats` counts EVALSHA calls.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use redis::aio::MultiplexedConnection;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use toolgate_cluster::redis::{RedisCounters, RedisOptions};
+use toolgate_cluster::testing::redis_server::PrivateRedis;
+use toolgate_cluster::{CounterKey, Counters, LimitRequest, ReserveOutcome, Scope};
+use toolgate_domain::AccountId;
+
+/// Calls per command name since the server started.
+async fn command_calls(admin: &mut MultiplexedConnection) -> BTreeMap<String, u64> {
+    let info: String = match redis::cmd("INFO").arg("commandstats").query_async(admin).await {
+        Ok(info) => info,
+        Err(error) => panic!("INFO commandstats: {error}"),
+    };
+    info.lines()
+        .filter_map(|line| {
+            let (name, fields) = line.strip_prefix("cmdstat_")?.split_once(':')?;
+            let calls = fields.split(',').find_map(|field| field.strip_prefix("calls="))?;
+            Some((name.to_owned(), calls.parse().ok()?))
+        })
+        .collect()
+}
+
+/// How many more calls of `name` than before.
+fn grown(before: &BTreeMap<String, u64>, after: &BTreeMap<String, u64>, name: &str) -> u64 {
+    after.get(name).copied().unwrap_or(0) - before.get(name).copied().unwrap_or(0)
+}
+
+/// A MONITOR connection: every command clients send, in order.
+struct Monitor {
+    lines: tokio::io::Lines<BufReader<TcpStream>>,
+}
+
+impl Monitor {
+    async fn start(server: &PrivateRedis) -> Self {
+        let mut stream = TcpStream::connect(("127.0.0.1", server.port()))
+            .await
+            .expect("monitor connect");
+        stream.write_all(b"MONITOR\r\n").await.expect("MONITOR");
+        let mut lines = BufReader::new(stream).lines();
+        let ok = lines.next_line().await.expect("MONITOR reply");
+        assert_eq!(ok.as_deref(), Some("+OK"));
+        Self { lines }
+    }
+
+    /// The names of the commands clients sent since the last call, up to an ECHO of a marker sent
+    /// through `admin` (leaving out scripts' inner commands and the admin's own INFO calls).
+    async fn client_commands(&mut self, admin: &mut MultiplexedConnection) -> Vec<String> {
+        let marker = format!("end-{}", AccountId::new());
+        let _: String = redis::cmd("ECHO")
+            .arg(&marker)
+            .query_async(admin)
+            .await
+            .expect("ECHO");
+        let mut commands = Vec::new();
+        let reading = async {
+            while let Some(line) = self.lines.next_line().await.expect("monitor line") {
+                if line.contains(&marker) {
+                    return;
+                }
+                // +1700000000.123456 [0 127.0.0.1:40000] "EVALSHA" "..." ...
+                let Some((source, rest)) = line.split_once('[').and_then(|(_, rest)| rest.split_once(']'))
+                else {
+                    continue;
+                };
+                let command = rest
+                    .trim_start()
+                    .split('"')
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_uppercase();
+                if !source.ends_with(" lua") && command != "INFO" {
+                    commands.push(command);
+                }
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(5), reading)
+            .await
+            .expect("monitor marker");
+        commands
+    }
+}
+
+fn key(account: AccountId, counter: &str) -> CounterKey {
+    CounterKey {
+        account,
+        scope: Scope::Grant,
+        scope_id: "grant-1".to_owned(),
+        counter: counter.to_owned(),
+        window_ms: 60_000,
+    }
+}
+
+/// A call with 1 to 4 limits, two of them sometimes on one key.
+fn call(account: AccountId, round: usize) -> Vec<LimitRequest> {
+    let names = ["calls", "budget", "calls", "tokens"];
+    names[..=round % names.len()]
+        .iter()
+        .map(|name| LimitRequest {
+            key: key(account, name),
+            max: 1_000,
+            amount: 1,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_reserve_and_rollback_is_one_evalsha() {
+    let server = PrivateRedis::start().await;
+    let options = RedisOptions {
+        deadline: Duration::from_secs(2),
+        // Only the beat inside `connect`: no background EVALSHA during the measurement.
+        heartbeat_interval: Duration::from_secs(3_600),
+        ..RedisOptions::default()
+    };
+    let counters = match RedisCounters::connect(&server.url(), options).await {
+        Ok(counters) => counters,
+        Err(error) => panic!("connect to the private redis: {error}"),
+    };
+    let mut admin = match redis::Client::open(server.url()) {
+        Ok(client) => client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("admin connection"),
+        Err(error) => panic!("admin client: {error}"),
+    };
+    let mut monitor = Monitor::start(&server).await;
+    let account = AccountId::new();
+
+    // A fresh server has no scripts: the first reserve and rollback load theirs (as the heartbeat did).
+    let warm_up = match counters.reserve(&call(account, 3)).await.expect("reserve") {
+        ReserveOutcome::Admitted(reservation) => reservation,
+        refused => panic!("warm-up refused: {refused:?}"),
+    };
+    counters.rollback(&warm_up).await.expect("rollback");
+    let reloads = counters.stats().script_reloads;
+    assert_eq!(reloads, 3, "heartbeat, reserve and rollback each loaded once");
+
+    monitor.client_commands(&mut admin).await;
+
+    let before = command_calls(&mut admin).await;
+    let (mut reserves, mut rollbacks) = (0, 0);
+    for round in 0..40 {
+        let outcome = counters.reserve(&call(account, round)).await.expect("reserve");
+        reserves += 1;
+        if let ReserveOutcome::Admitted(reservation) = outcome
+            && round % 3 == 0
+        {
+            counters.rollback(&reservation).await.expect("rollback");
+            rollbacks += 1;
+        }
+    }
+    let after = command_calls(&mut admin).await;
+    let sent = monitor.client_commands(&mut admin).await;
+    let calls = reserves + rollbacks;
+    assert_eq!(
+        sent,
+        vec!["EVALSHA"; calls],
+        "{reserves} reserves and {rollbacks} rollbacks"
+    );
+    assert_eq!(grown(&before, &after, "evalsha"), calls as u64);
+    assert_eq!(
+        counters.stats().script_reloads,
+        reloads,
+        "no reload on the normal path"
+    );
+
+    // After SCRIPT FLUSH the next call takes two round trips (EVALSHA refused, then EVAL), once.
+    let _: () = redis::cmd("SCRIPT")
+        .arg("FLUSH")
+        .query_async(&mut admin)
+        .await
+        .expect("flush");
+    monitor.client_commands(&mut admin).await;
+    counters
+        .reserve(&call(account, 1))
+        .await
+        .expect("reserve after flush");
+    assert_eq!(monitor.client_commands(&mut admin).await, ["EVALSHA", "EVAL"]);
+    assert_eq!(counters.stats().script_reloads, reloads + 1);
+
+    counters.reserve(&call(account, 2)).await.expect("reserve");
+    assert_eq!(monitor.client_commands(&mut admin).await, ["EVALSHA"]);
+}
