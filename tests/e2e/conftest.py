@@ -599,3 +599,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
         tg = item.funcargs.get("toolgate") if hasattr(item, "funcargs") else None
         if isinstance(tg, Toolgate):
             report.sections.append(("toolgate log (tail)", tail(tg.log, 40)))
+        # the scale-out suite's processes (cluster.Cluster and friends) say what to show themselves
+        for value in (getattr(item, "funcargs", None) or {}).values():
+            sections = getattr(value, "failure_sections", None)
+            if callable(sections):
+                report.sections.extend(sections())
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Numbers the scale-out tests measured (over-admit count, worst latency during outages...)."""
+    measured = getattr(sys.modules.get("cluster"), "MEASUREMENTS", None)
+    if measured:
+        terminalreporter.section("scale-out measurements")
+        for key, value in measured.items():
+            terminalreporter.write_line(f"{key}: {value}")

@@ -4,12 +4,12 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::atomic::AtomicBool;
 
 use anyhow::Context;
 use axum::Router;
 use toolgate_cluster::memory::{MemoryCounters, MemoryEvents};
+use toolgate_cluster::redis::{RedisCounters, RedisEvents};
 use toolgate_cluster::{Counters, Events};
 use toolgate_control_plane::{CatalogSource, ControlPlaneConfig};
 use toolgate_domain::SecretKey;
@@ -23,14 +23,12 @@ use crate::settings::ServeSettings;
 
 const DATABASE_FILE: &str = "toolgate.db";
 const SECRET_FILE: &str = "secret.key";
-/// How long open streams may keep a shutting-down process alive.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Opens (creating and migrating) the SQLite database in the data folder.
-pub async fn migrate(settings: &ServeSettings) -> anyhow::Result<PathBuf> {
-    std::fs::create_dir_all(&settings.data_dir)
-        .with_context(|| format!("creating the data folder {}", settings.data_dir.display()))?;
-    let path = settings.data_dir.join(DATABASE_FILE);
+pub async fn migrate_folder(data_dir: &Path) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating the data folder {}", data_dir.display()))?;
+    let path = data_dir.join(DATABASE_FILE);
     SqliteStore::open(&path)
         .await
         .with_context(|| format!("opening {}", path.display()))?;
@@ -67,7 +65,7 @@ fn write_new_secret(path: &Path) -> anyhow::Result<()> {
     }
 }
 
-struct UpstreamCatalog(Upstream);
+pub(crate) struct UpstreamCatalog(pub(crate) Upstream);
 
 #[async_trait::async_trait]
 impl CatalogSource for UpstreamCatalog {
@@ -87,11 +85,27 @@ pub struct App {
 
 /// Assembles the all-in-one application for a listener bound at `bound`.
 pub async fn build(settings: &ServeSettings, bound: SocketAddr) -> anyhow::Result<App> {
-    let database = migrate(settings).await?;
+    let database = migrate_folder(&settings.data_dir).await?;
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&database).await?);
     let secret = secret_key(settings)?;
-    let counters: Arc<dyn Counters> = Arc::new(MemoryCounters::new());
-    let events: Arc<dyn Events> = Arc::new(MemoryEvents::new());
+    let (counters, events): (Arc<dyn Counters>, Arc<dyn Events>) = match &settings.redis_url {
+        None => (Arc::new(MemoryCounters::new()), Arc::new(MemoryEvents::new())),
+        Some(url) => {
+            let options = crate::cluster_mode::redis_options(settings.counter_deadline_ms);
+            (
+                Arc::new(
+                    RedisCounters::connect(url, options.clone())
+                        .await
+                        .context("connecting to Redis for counters")?,
+                ),
+                Arc::new(
+                    RedisEvents::connect(url, options)
+                        .await
+                        .context("connecting to Redis for events")?,
+                ),
+            )
+        }
+    };
     let gateway = GatewayState::new(GatewayConfig::new(
         store.clone(),
         counters,
@@ -136,34 +150,7 @@ pub async fn serve(settings: ServeSettings) -> anyhow::Result<()> {
     );
     println!("Data folder: {}", settings.data_dir.display());
     tracing::info!(%bound, "listening");
-    run_until_signal(listener, app).await
-}
-
-async fn run_until_signal(listener: tokio::net::TcpListener, app: App) -> anyhow::Result<()> {
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let draining = app.draining.clone();
-    let server = axum::serve(
-        listener,
-        app.router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown({
-        let mut stop_rx = stop_rx.clone();
-        async move {
-            let _ = stop_rx.wait_for(|stop| *stop).await;
-        }
-    });
-    let signal = async move {
-        crate::shutdown::signal().await;
-        tracing::info!("shutting down: finishing open requests");
-        draining.store(true, Ordering::Relaxed);
-        let _ = stop_tx.send(true);
-        tokio::time::sleep(DRAIN_TIMEOUT).await;
-    };
-    tokio::select! {
-        result = server => result.context("server failed")?,
-        () = signal => tracing::warn!("open streams did not finish in time; exiting"),
-    }
-    Ok(())
+    crate::server::run_until_signal(listener, app.router, app.draining).await
 }
 
 /// A running all-in-one stack on a free loopback port, for tests.

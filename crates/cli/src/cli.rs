@@ -3,7 +3,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::settings::ServeSettings;
+use crate::settings::{ClusterSettings, MigrateSettings, ServeSettings};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -23,10 +23,16 @@ pub struct Cli {
 pub enum Command {
     /// Run everything in one process: dashboard, API and gateway, on SQLite (all-in-one).
     Serve(ServeSettings),
-    /// Create or upgrade the database schema, then exit.
-    Migrate(ServeSettings),
+    /// The SaaS control plane: dashboard and API on Postgres, events over Redis.
+    ControlPlane(ClusterSettings),
+    /// A stateless gateway worker: enforces policies, counts in Redis, reads Postgres.
+    Gateway(ClusterSettings),
+    /// Create or upgrade the database schema, then exit (safe to run from several processes at once).
+    Migrate(MigrateSettings),
     /// Print the effective settings (secrets redacted).
     Config(ServeSettings),
+    /// Measure what the gateway costs against calling the upstream directly (issue 6); `--quick` for a short run.
+    Bench(crate::bench::BenchArgs),
     /// Policy documents.
     Policy {
         #[command(subcommand)]
@@ -50,16 +56,35 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::all_in_one::serve(settings).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::ControlPlane(settings) => {
+            crate::logging::init(&cli.log_format);
+            crate::cluster_mode::control_plane(settings).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Gateway(settings) => {
+            crate::logging::init(&cli.log_format);
+            crate::cluster_mode::gateway(settings).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Migrate(settings) => {
             crate::logging::init(&cli.log_format);
-            let path = crate::all_in_one::migrate(&settings).await?;
-            println!("database is up to date: {}", path.display());
+            match &settings.database_url {
+                Some(url) => {
+                    toolgate_store::connect(url, true).await?;
+                    println!("database is up to date: {}", crate::cluster_mode::redact(url));
+                }
+                None => {
+                    let path = crate::all_in_one::migrate_folder(&settings.data_dir).await?;
+                    println!("database is up to date: {}", path.display());
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Config(settings) => {
             println!("{}", settings.describe());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bench(args) => crate::bench::run(args).await,
         Command::Policy {
             command: PolicyCommand::Check { file },
         } => crate::policy_check::run(&file),

@@ -26,6 +26,8 @@ fn settings(data: &std::path::Path) -> ServeSettings {
         gateway_url: None,
         secret_key: None,
         allow_private_upstreams: true,
+        redis_url: None,
+        counter_deadline_ms: 25,
     }
 }
 

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use toolgate_domain::{AccountId, GrantId, PolicyId, ServerId};
+use toolgate_domain::{AccountId, ApprovalId, GrantId, PolicyId, ServerId};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -19,6 +19,16 @@ pub enum ChangeEvent {
     ServerChanged {
         account: AccountId,
         server: ServerId,
+    },
+    /// A call needs a person's approval (the control plane notifies the account's webhook).
+    ApprovalRequested {
+        account: AccountId,
+        approval: ApprovalId,
+    },
+    /// An approval was approved or denied (held calls wake up; the webhook is notified).
+    ApprovalDecided {
+        account: AccountId,
+        approval: ApprovalId,
     },
     /// A listener fell behind or reconnected: drop every cached snapshot.
     Resync,

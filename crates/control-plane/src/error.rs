@@ -43,6 +43,11 @@ pub enum ApiError {
     InvalidCredentials,
     #[error("your role in this account may not make changes")]
     Forbidden,
+    /// A cookie-authenticated write without the session's CSRF token, or from another site.
+    #[error(
+        "cookie-authenticated writes need the session's X-CSRF-Token header and must come from this site"
+    )]
+    CsrfFailed,
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("this method is not allowed on this path")]
@@ -81,6 +86,7 @@ impl ApiError {
             ApiError::Unauthorized => "unauthorized",
             ApiError::InvalidCredentials => "invalid_credentials",
             ApiError::Forbidden => "forbidden",
+            ApiError::CsrfFailed => "csrf_failed",
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
@@ -99,7 +105,7 @@ impl ApiError {
             }
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unauthorized | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::Forbidden | ApiError::CsrfFailed => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,

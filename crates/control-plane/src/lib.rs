@@ -1,6 +1,6 @@
 //! The control plane: the JSON API under `/api/v1` (ARCHITECTURE §10) and the dashboard.
 //!
-//! [`router`] serves `/api/v1/…` and `GET /`. It does not serve `/healthz`, `/readyz` or `/mcp/…`:
+//! [`router`] serves `/api/v1/…`, the dashboard pages and `/static/…`. It does not serve `/healthz`, `/readyz` or `/mcp/…`:
 //! the binary merges those in. Serve it with `into_make_service_with_connect_info::<SocketAddr>()` so
 //! that signup and login are rate limited per client IP (without it every client shares one bucket).
 
@@ -9,8 +9,11 @@ mod canonical;
 mod dashboard;
 mod error;
 mod extract;
+mod jobs;
 mod password;
 mod rate_limit;
+mod service;
+mod session;
 mod state;
 mod upstream;
 mod validate;
@@ -20,10 +23,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
+use axum::middleware::from_fn;
 
 pub use canonical::definition_hash;
 pub use error::{ApiError, FieldError};
+pub use jobs::{JobsConfig, RetryPolicy};
 
 pub struct ControlPlaneConfig {
     pub store: Arc<dyn toolgate_store::Store>,
@@ -51,12 +55,21 @@ pub trait CatalogSource: Send + Sync + 'static {
     ) -> Result<Vec<serde_json::Value>, String>;
 }
 
-/// The control plane's routes, with their state applied.
+/// The control plane's routes, with their state applied, and its background jobs (approval sweeper,
+/// audit retention, session cleanup, webhooks) on the default schedule. Call it inside a tokio runtime.
 pub fn router(config: ControlPlaneConfig) -> Router {
+    router_with_jobs(config, JobsConfig::default())
+}
+
+/// [`router`] with the background jobs on another schedule (or none: [`JobsConfig::disabled`]). The
+/// jobs stop when the router (and every clone of it) is dropped.
+pub fn router_with_jobs(config: ControlPlaneConfig, jobs: JobsConfig) -> Router {
     let state = state::AppState::new(config);
+    jobs::spawn(&state, jobs);
     Router::new()
-        .route("/", get(dashboard::index))
+        .merge(dashboard::router(state.clone()))
         .nest("/api/v1", api::router())
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
+        .layer(from_fn(service::admin::actor_scope))
         .with_state(state)
 }

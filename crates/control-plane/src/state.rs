@@ -1,9 +1,10 @@
 //! What every handler shares.
 
 use std::ops::Deref;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use tokio_util::sync::CancellationToken;
 use toolgate_cluster::{ChangeEvent, Events};
 use toolgate_domain::SecretKey;
 use toolgate_store::Store;
@@ -29,6 +30,24 @@ pub struct Inner {
     pub catalog: Arc<dyn CatalogSource>,
     pub auth_limiter: RateLimiter,
     pub passwords: Passwords,
+    /// Cancelled when the state is dropped: background jobs stop with it.
+    pub shutdown: CancellationToken,
+}
+
+/// The state without keeping it alive (held by background jobs between runs).
+#[derive(Clone)]
+pub struct WeakState(Weak<Inner>);
+
+impl WeakState {
+    pub fn upgrade(&self) -> Option<AppState> {
+        self.0.upgrade().map(AppState)
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
 }
 
 impl AppState {
@@ -43,7 +62,12 @@ impl AppState {
             catalog: config.catalog,
             auth_limiter: RateLimiter::new(AUTH_ATTEMPTS, AUTH_WINDOW),
             passwords: Passwords::new(),
+            shutdown: CancellationToken::new(),
         }))
+    }
+
+    pub fn downgrade(&self) -> WeakState {
+        WeakState(Arc::downgrade(&self.0))
     }
 }
 
@@ -55,6 +79,11 @@ impl Deref for AppState {
 }
 
 impl Inner {
+    /// Cookies get `Secure` when the dashboard is served over https.
+    pub fn cookies_secure(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
     /// `{gateway_url}/mcp/{account}/`: the account's gateway URL.
     pub fn account_gateway_url(&self, account_slug: &str) -> String {
         format!("{}/mcp/{account_slug}/", self.gateway_url)
@@ -63,6 +92,11 @@ impl Inner {
     /// `{gateway_url}/mcp/{account}/{server}`: where agents connect for one server.
     pub fn server_gateway_url(&self, account_slug: &str, server_slug: &str) -> String {
         format!("{}/mcp/{account_slug}/{server_slug}", self.gateway_url)
+    }
+
+    /// Every change event published from now on, by any process (for background jobs).
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<ChangeEvent> {
+        self.events.subscribe()
     }
 
     /// Tells gateway workers about a change. The change is already saved, so a failure only delays it

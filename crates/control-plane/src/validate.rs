@@ -109,6 +109,31 @@ pub fn password(value: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// [`password`], and hard enough to guess: zxcvbn's score of at least 3 of 4 (more than about 10^8
+/// guesses), taking `hints` (the email, the account name) as words an attacker knows.
+/// The message says why and how to do better, in zxcvbn's words.
+pub fn password_strength(value: &str, hints: &[&str]) -> Result<(), String> {
+    password(value)?;
+    let estimate = zxcvbn::zxcvbn(value, hints);
+    if estimate.score() >= zxcvbn::Score::Three {
+        return Ok(());
+    }
+    let mut message = "too easy to guess".to_owned();
+    if let Some(feedback) = estimate.feedback() {
+        if let Some(warning) = feedback.warning() {
+            message.push_str(&format!(": {}", warning.to_string().trim_end_matches('.')));
+        }
+        let suggestions: Vec<String> = feedback.suggestions().iter().map(ToString::to_string).collect();
+        if !suggestions.is_empty() {
+            message.push_str(&format!(". {}", suggestions.join(" ")));
+        }
+    }
+    if !message.contains(". ") {
+        message.push_str(". Try a few uncommon words together");
+    }
+    Err(message)
+}
+
 /// A policy name: a display name that does not look like an id (`{policy}` accepts either).
 pub fn policy_name(value: &str) -> Result<String, String> {
     let name = display_name(value)?;
@@ -178,6 +203,18 @@ mod tests {
         assert!(password("short").is_err());
         assert!(password("long enough!").is_ok());
         assert!(password(&"x".repeat(257)).is_err());
+        assert!(password_strength("a long passphrase", &[]).is_ok());
+        let weak = password_strength("password1234", &[]).expect_err("weak");
+        assert!(
+            weak.starts_with("too easy to guess: This is a very common password"),
+            "{weak}"
+        );
+        assert!(password_strength("ann@example.com", &["ann@example.com"]).is_err());
+        assert!(
+            password_strength("short", &[])
+                .expect_err("short")
+                .contains("at least 10")
+        );
     }
 
     #[test]

@@ -20,11 +20,20 @@ use crate::upstream;
 use crate::{call, list};
 
 /// What every request of a connection carries once authenticated.
+#[derive(Clone)]
 pub(crate) struct Connection {
     pub server: Arc<ServerSnapshot>,
     pub grant: Arc<GrantSnapshot>,
     /// The session the client named, opened; `None` before initialize (or for sessionless upstreams).
     pub session: Option<SessionClaims>,
+    /// A short fingerprint of the client's session id, for the audit (the id itself is a credential).
+    pub session_fingerprint: Option<String>,
+}
+
+impl Connection {
+    pub fn session_fingerprint(&self) -> Option<String> {
+        self.session_fingerprint.clone()
+    }
 }
 
 pub(crate) async fn endpoint(
@@ -88,6 +97,10 @@ async fn authenticate(
             "this grant token was revoked or has expired",
         ));
     }
+    let session_fingerprint = headers.get(mcp_headers::MCP_SESSION_ID).map(|value| {
+        use sha2::Digest;
+        hex::encode(&sha2::Sha256::digest(value.as_bytes())[..8])
+    });
     let session = match headers.get(mcp_headers::MCP_SESSION_ID) {
         None => None,
         Some(value) => {
@@ -106,6 +119,7 @@ async fn authenticate(
         server,
         grant,
         session,
+        session_fingerprint,
     })
 }
 

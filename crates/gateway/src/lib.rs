@@ -5,6 +5,8 @@
 //! (tools/call: decide by policy, reserve limits) → forward to the upstream → stream the answer back
 //! (tools/list: filtered). No SQL runs on the request path once snapshots are warm.
 
+mod approval;
+pub mod audit;
 mod call;
 pub mod catalog;
 mod error;

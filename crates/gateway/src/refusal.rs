@@ -13,6 +13,8 @@ pub(crate) enum DecisionKind {
     Denied,
     RateLimited,
     ApprovalRequested,
+    ApprovalDenied,
+    ApprovalExpired,
     UpstreamError,
 }
 
@@ -22,6 +24,8 @@ impl DecisionKind {
             DecisionKind::Denied => "denied",
             DecisionKind::RateLimited => "rate_limited",
             DecisionKind::ApprovalRequested => "approval_requested",
+            DecisionKind::ApprovalDenied => "approval_denied",
+            DecisionKind::ApprovalExpired => "approval_expired",
             DecisionKind::UpstreamError => "upstream_error",
         }
     }
@@ -32,6 +36,7 @@ pub(crate) struct Refusal {
     pub rule: String,
     pub text: String,
     pub retry_after_ms: Option<u64>,
+    pub approval_id: Option<String>,
 }
 
 impl Refusal {
@@ -41,13 +46,30 @@ impl Refusal {
             rule: rule.into(),
             text,
             retry_after_ms: None,
+            approval_id: None,
         }
     }
 
     pub fn into_response(self, id: &RawValue) -> Response {
-        let meta = tools::decision_meta(self.kind.as_str(), &self.rule, self.retry_after_ms, None);
-        json_response(tools::refusal_response(id, &self.text, &meta))
+        json_response(self.into_body(id))
     }
+
+    /// The JSON-RPC response carrying this refusal (and counts it in the metrics).
+    pub fn into_body(self, id: &RawValue) -> Vec<u8> {
+        record_decision(self.kind.as_str());
+        let meta = tools::decision_meta(
+            self.kind.as_str(),
+            &self.rule,
+            self.retry_after_ms,
+            self.approval_id.as_deref(),
+        );
+        tools::refusal_response(id, &self.text, &meta)
+    }
+}
+
+/// Counts one gateway decision on a `tools/call` (Prometheus `toolgate_gateway_calls_total`).
+pub(crate) fn record_decision(decision: &'static str) {
+    metrics::counter!("toolgate_gateway_calls_total", "decision" => decision).increment(1);
 }
 
 pub(crate) fn json_response(body: Vec<u8>) -> Response {
@@ -56,6 +78,7 @@ pub(crate) fn json_response(body: Vec<u8>) -> Response {
 
 /// `-32602 Unknown tool: NAME`, exactly what an upstream says for a tool it does not have.
 pub(crate) fn unknown_tool(id: &RawValue, name: &str) -> Response {
+    record_decision("hidden");
     json_response(tools::unknown_tool_response(id, name))
 }
 
@@ -88,8 +111,32 @@ pub(crate) fn bad_argument_text(reason: &str) -> String {
 
 pub(crate) const NO_POLICY_TEXT: &str = "Refused by policy: this agent's grant has no policy, so every call is refused. Retrying will not help; ask an administrator to attach a policy.";
 
-pub(crate) fn approval_unavailable_text() -> String {
-    "Refused by policy: this tool requires a human's approval, and approvals are not enabled on this gateway yet. Retrying will not help.".to_owned()
+pub(crate) fn approval_pending_text(approval_id: &str) -> String {
+    format!(
+        "Waiting for approval: this call needs a person's approval (approval {approval_id}), and none was given yet. Retry the same call with the same arguments in a minute or two; it goes through once approved. Do not change the arguments, or a new approval is needed."
+    )
+}
+
+pub(crate) fn approval_renewed_text(expired_id: &str, new_id: &str) -> String {
+    format!(
+        "The approval {expired_id} for this call expired before it was used, so a new approval was requested (approval {new_id}). Retry the same call with the same arguments later; it goes through once approved."
+    )
+}
+
+pub(crate) fn approval_denied_text(note: Option<&str>) -> String {
+    match note.map(str::trim).filter(|note| !note.is_empty()) {
+        Some(note) => format!(
+            "Refused by a person who reviewed this call: {}. Do not retry it.",
+            trim_end(note)
+        ),
+        None => "Refused by a person who reviewed this call. Do not retry it.".to_owned(),
+    }
+}
+
+pub(crate) fn approval_expired_text(approval_id: &str) -> String {
+    format!(
+        "The approval {approval_id} for this call expired before it was used. Retrying the same call asks for a new approval."
+    )
 }
 
 pub(crate) fn changed_tool_text(tool: &str) -> String {

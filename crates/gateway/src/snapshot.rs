@@ -117,6 +117,7 @@ impl SnapshotCache {
             ChangeEvent::ServerChanged { server, .. } => {
                 write(&self.servers).retain(|_, snapshot| snapshot.server_id != *server);
             }
+            ChangeEvent::ApprovalRequested { .. } | ChangeEvent::ApprovalDecided { .. } => {}
             ChangeEvent::Resync => {
                 write(&self.servers).clear();
                 write(&self.grants).clear();
@@ -301,6 +302,7 @@ fn stale_or<T>(stale: Option<Arc<T>>, error: SnapshotError) -> Result<Option<Arc
     match stale {
         Some(snapshot) => {
             tracing::warn!(%error, "store unreachable; enforcing with the last snapshot");
+            metrics::counter!("toolgate_gateway_snapshot_stale_total").increment(1);
             Ok(Some(snapshot))
         }
         None => Err(error),

@@ -1,10 +1,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use toolgate_cluster::memory::MemoryCounters;
 use toolgate_cluster::{Counters, Events};
 use toolgate_domain::SecretKey;
 use toolgate_store::Store;
 
+use crate::audit::AuditWriter;
 use crate::snapshot::SnapshotCache;
 use crate::upstream::Upstream;
 
@@ -17,6 +19,8 @@ pub struct GatewayConfig {
     pub max_body_bytes: usize,
     /// How long a snapshot is trusted before it is re-read (heals a lost change event).
     pub snapshot_ttl: Duration,
+    /// Audit events queued before the writer falls behind (then counted as dropped).
+    pub audit_buffer: usize,
 }
 
 impl GatewayConfig {
@@ -33,6 +37,7 @@ impl GatewayConfig {
             secret,
             max_body_bytes: 4 * 1024 * 1024,
             snapshot_ttl: Duration::from_secs(30),
+            audit_buffer: 50_000,
         }
     }
 }
@@ -43,7 +48,12 @@ pub struct GatewayState {
 }
 
 pub(crate) struct Inner {
+    pub store: Arc<dyn Store>,
+    pub events: Arc<dyn Events>,
+    pub audit: AuditWriter,
     pub counters: Arc<dyn Counters>,
+    /// Counts limits with `on_counter_error: local` while the shared counters are unreachable.
+    pub local_counters: MemoryCounters,
     pub secret: SecretKey,
     pub max_body_bytes: usize,
     pub cache: SnapshotCache,
@@ -60,7 +70,11 @@ impl GatewayState {
         );
         Self {
             inner: Arc::new(Inner {
+                audit: AuditWriter::spawn(config.store.clone(), config.audit_buffer),
+                store: config.store.clone(),
+                events: config.events.clone(),
                 counters: config.counters,
+                local_counters: MemoryCounters::new(),
                 secret: config.secret,
                 max_body_bytes: config.max_body_bytes,
                 cache,

@@ -49,6 +49,8 @@ pub trait Store: Send + Sync + 'static {
     async fn find_membership(&self, user_id: UserId, key: &str) -> StoreResult<Option<Membership>>;
     /// For the gateway: an account by its slug.
     async fn find_account_by_slug(&self, slug: &str) -> StoreResult<Option<Account>>;
+    /// An account by id (for background jobs, which know only ids).
+    async fn get_account(&self, account_id: AccountId) -> StoreResult<Option<Account>>;
     /// A user by id.
     async fn get_user(&self, user_id: UserId) -> StoreResult<Option<User>>;
 
@@ -178,6 +180,16 @@ pub trait Store: Send + Sync + 'static {
         approval_id: ApprovalId,
     ) -> StoreResult<Option<Approval>>;
     /// The newest approval for this exact call that is still of use at `now`: pending, or approved and
+    /// The newest approval for this exact call (grant, tool, arguments, policy version), whatever its
+    /// status: lets the gateway tell an agent that its approval was denied or expired.
+    async fn find_latest_approval(
+        &self,
+        account_id: AccountId,
+        grant_id: GrantId,
+        tool: &str,
+        arguments_hash: &str,
+        policy_version: i64,
+    ) -> StoreResult<Option<Approval>>;
     /// not used yet, and not expired. A retry of the same call finds it instead of creating another.
     async fn find_reusable_approval(
         &self,

@@ -16,7 +16,9 @@ fn account_of(event: &ChangeEvent) -> Option<AccountId> {
     match event {
         ChangeEvent::PolicySaved { account, .. }
         | ChangeEvent::GrantChanged { account, .. }
-        | ChangeEvent::ServerChanged { account, .. } => Some(*account),
+        | ChangeEvent::ServerChanged { account, .. }
+        | ChangeEvent::ApprovalRequested { account, .. }
+        | ChangeEvent::ApprovalDecided { account, .. } => Some(*account),
         ChangeEvent::Resync => None,
     }
 }

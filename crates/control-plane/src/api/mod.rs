@@ -1,12 +1,17 @@
 //! `/api/v1`: one module per resource, each with its own `router()`.
 
 mod accounts;
+mod admin_events;
+mod approvals;
+mod audit;
+mod audit_export;
 mod auth;
 mod grants;
-mod lookup;
 mod page;
 mod policies;
 mod servers;
+mod settings;
+mod webhooks;
 
 use axum::Router;
 
@@ -20,6 +25,11 @@ pub fn router() -> Router<AppState> {
         .merge(servers::router())
         .merge(policies::router())
         .merge(grants::router())
+        .merge(approvals::router())
+        .merge(audit::router())
+        .merge(settings::router())
+        .merge(admin_events::router())
+        .merge(webhooks::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

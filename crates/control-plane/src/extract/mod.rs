@@ -5,7 +5,7 @@ mod client_ip;
 mod json;
 mod path;
 
-pub use auth::{AuthUser, Member, Writer};
+pub use auth::{AuthUser, Member, Writer, path_param};
 pub use client_ip::ClientIp;
 pub use json::{ApiJson, MAX_BODY_BYTES};
 pub use path::{ApiPath, ApiQuery};

@@ -240,9 +240,16 @@ async fn missing_or_bad_tokens_are_unauthorized() {
 }
 
 #[tokio::test]
-async fn dashboard_placeholder() {
+async fn root_leads_to_the_dashboard_login() {
     let app = TestApp::new().await;
     let request = Request::builder().uri("/").body(Body::empty()).expect("request");
+    let response = app.send(request).await;
+    assert_eq!(response.status, StatusCode::SEE_OTHER);
+    assert_eq!(response.headers[header::LOCATION], "/login");
+    let request = Request::builder()
+        .uri("/login")
+        .body(Body::empty())
+        .expect("request");
     let response = app.send(request).await;
     assert_eq!(response.status, StatusCode::OK);
     assert!(
@@ -251,6 +258,4 @@ async fn dashboard_placeholder() {
             .expect("ascii")
             .starts_with("text/html")
     );
-    assert!(response.text.contains("Toolgate is running"));
-    assert!(response.text.contains("http://127.0.0.1:8080/api/v1/signup"));
 }

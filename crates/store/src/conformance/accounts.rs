@@ -49,6 +49,13 @@ pub async fn signup_creates_user_account_and_owner_membership(store: &dyn Store)
         (account.id, &account.name, account.created_at)
     );
     assert!(store.find_account_by_slug("nope").await.expect("find").is_none());
+    let by_id = store
+        .get_account(account.id)
+        .await
+        .expect("get")
+        .expect("the account");
+    assert_eq!((by_id.id, &by_id.slug), (account.id, &account.slug));
+    assert!(store.get_account(AccountId::new()).await.expect("get").is_none());
 
     let memberships = store.list_memberships(user.id).await.expect("memberships");
     assert_eq!(memberships.len(), 1);

@@ -149,6 +149,15 @@ pub(super) async fn find_membership(
     row.map(Membership::try_from).transpose()
 }
 
+#[tracing::instrument(skip_all, fields(account_id = %account_id))]
+pub(super) async fn get_account(pool: &PgPool, account_id: AccountId) -> StoreResult<Option<Account>> {
+    let row: Option<AccountRow> = sqlx::query_as("SELECT * FROM accounts WHERE id = $1")
+        .bind(account_id.as_uuid())
+        .fetch_optional(pool)
+        .await?;
+    row.map(Account::try_from).transpose()
+}
+
 #[tracing::instrument(skip_all)]
 pub(super) async fn find_account_by_slug(pool: &PgPool, slug: &str) -> StoreResult<Option<Account>> {
     let row: Option<AccountRow> = sqlx::query_as("SELECT * FROM accounts WHERE slug = $1")

@@ -88,6 +88,31 @@ pub(super) async fn find_reusable_approval(
     row.map(Approval::try_from).transpose()
 }
 
+/// The newest approval for this exact call, whatever its status.
+#[tracing::instrument(skip_all, fields(account_id = %account_id))]
+pub(super) async fn find_latest_approval(
+    pool: &PgPool,
+    account_id: AccountId,
+    grant_id: GrantId,
+    tool: &str,
+    arguments_hash: &str,
+    policy_version: i64,
+) -> StoreResult<Option<Approval>> {
+    let row: Option<ApprovalRow> = sqlx::query_as(
+        "SELECT * FROM approvals \
+         WHERE account_id = $1 AND grant_id = $2 AND tool = $3 AND arguments_hash = $4 AND policy_version = $5 \
+         ORDER BY created_at DESC, id DESC LIMIT 1",
+    )
+    .bind(account_id.as_uuid())
+    .bind(grant_id.as_uuid())
+    .bind(tool)
+    .bind(arguments_hash)
+    .bind(policy_version)
+    .fetch_optional(pool)
+    .await?;
+    row.map(Approval::try_from).transpose()
+}
+
 #[tracing::instrument(skip_all, fields(account_id = %account_id))]
 pub(super) async fn list_approvals(
     pool: &PgPool,

@@ -57,6 +57,10 @@ impl Store for PostgresStore {
         accounts::find_account_by_slug(&self.pool, slug).await
     }
 
+    async fn get_account(&self, account_id: AccountId) -> StoreResult<Option<Account>> {
+        accounts::get_account(&self.pool, account_id).await
+    }
+
     async fn get_user(&self, user_id: UserId) -> StoreResult<Option<User>> {
         accounts::get_user(&self.pool, user_id).await
     }
@@ -231,6 +235,25 @@ impl Store for PostgresStore {
         approval_id: ApprovalId,
     ) -> StoreResult<Option<Approval>> {
         approvals::get_approval(&self.pool, account_id, approval_id).await
+    }
+
+    async fn find_latest_approval(
+        &self,
+        account_id: AccountId,
+        grant_id: GrantId,
+        tool: &str,
+        arguments_hash: &str,
+        policy_version: i64,
+    ) -> StoreResult<Option<Approval>> {
+        approvals::find_latest_approval(
+            &self.pool,
+            account_id,
+            grant_id,
+            tool,
+            arguments_hash,
+            policy_version,
+        )
+        .await
     }
 
     async fn find_reusable_approval(

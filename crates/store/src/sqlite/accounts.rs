@@ -152,6 +152,15 @@ pub(super) async fn find_account_by_slug(pool: &SqlitePool, slug: &str) -> Store
     row.map(Account::try_from).transpose()
 }
 
+#[tracing::instrument(skip_all, fields(account_id = %account_id))]
+pub(super) async fn get_account(pool: &SqlitePool, account_id: AccountId) -> StoreResult<Option<Account>> {
+    let row: Option<AccountRow> = sqlx::query_as("SELECT * FROM accounts WHERE id = $1")
+        .bind(ids::text(account_id))
+        .fetch_optional(pool)
+        .await?;
+    row.map(Account::try_from).transpose()
+}
+
 #[tracing::instrument(skip_all, fields(user_id = %user_id))]
 pub(super) async fn get_user(pool: &SqlitePool, user_id: UserId) -> StoreResult<Option<User>> {
     let row: Option<UserRow> = sqlx::query_as("SELECT * FROM users WHERE id = $1")

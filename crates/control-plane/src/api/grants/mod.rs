@@ -1,6 +1,5 @@
 //! `/accounts/{acct}/grants`: bearer tokens (`tg_…`) for agents, each for one server and one policy
-//! (no policy: every call is denied). Tokens are shown once, on create and rotate; only their SHA-256
-//! is kept.
+//! (no policy: every call is denied). The logic is `crate::service::grants`, shared with the dashboard.
 
 mod create;
 mod list;
@@ -11,10 +10,9 @@ use axum::Router;
 use axum::routing::{delete, post};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use toolgate_domain::token::token_prefix;
-use toolgate_domain::{GrantId, Slug, TokenHash, TokenKind};
-use toolgate_store::Grant;
+use toolgate_domain::{GrantId, Slug};
 
+use crate::service::grants::{Described, Issued};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -29,24 +27,6 @@ struct GrantPath {
     #[allow(dead_code)]
     acct: String,
     grant: String,
-}
-
-/// A fresh grant token with what the store keeps of it.
-struct NewToken {
-    token: String,
-    hash: TokenHash,
-    prefix: String,
-}
-
-impl NewToken {
-    fn generate() -> Self {
-        let token = TokenKind::Grant.generate();
-        Self {
-            hash: TokenHash::of(&token),
-            prefix: token_prefix(&token),
-            token,
-        }
-    }
 }
 
 #[derive(Serialize)]
@@ -72,21 +52,21 @@ struct GrantView {
 }
 
 impl GrantView {
-    fn new(grant: Grant, server: Slug, policy: Option<String>, gateway_url: String) -> Self {
-        let now = OffsetDateTime::now_utc();
-        let state = match (grant.revoked_at, grant.is_active(now)) {
-            (Some(_), _) => "revoked",
-            (None, true) => "active",
-            (None, false) => "expired",
-        };
-        Self {
-            id: grant.id,
-            name: grant.name,
+    fn new(state: &AppState, account_slug: &Slug, described: Described) -> Self {
+        let grant_state = described.state(OffsetDateTime::now_utc());
+        let Described {
+            grant,
             server,
             policy,
+        } = described;
+        Self {
+            gateway_url: state.server_gateway_url(account_slug.as_str(), server.slug.as_str()),
+            id: grant.id,
+            name: grant.name,
+            server: server.slug,
+            policy: policy.map(|policy| policy.name),
             token_prefix: grant.token_prefix,
-            state,
-            gateway_url,
+            state: grant_state,
             created_at: grant.created_at,
             expires_at: grant.expires_at,
             revoked_at: grant.revoked_at,
@@ -103,27 +83,11 @@ struct WithToken {
     grant: GrantView,
 }
 
-/// The grant's server slug and policy name, for one grant.
-async fn describe(
-    state: &AppState,
-    account_slug: &Slug,
-    grant: Grant,
-) -> Result<GrantView, crate::error::ApiError> {
-    let server = state
-        .store
-        .get_server(grant.account_id, grant.server_id)
-        .await?
-        .ok_or_else(|| {
-            crate::error::ApiError::internal(format!("grant {} names a missing server", grant.id))
-        })?;
-    let policy = match grant.policy_id {
-        Some(policy_id) => state
-            .store
-            .get_policy(grant.account_id, policy_id)
-            .await?
-            .map(|policy| policy.name),
-        None => None,
-    };
-    let gateway_url = state.server_gateway_url(account_slug.as_str(), server.slug.as_str());
-    Ok(GrantView::new(grant, server.slug, policy, gateway_url))
+impl WithToken {
+    fn new(state: &AppState, account_slug: &Slug, issued: Issued) -> Self {
+        Self {
+            token: issued.token,
+            grant: GrantView::new(state, account_slug, issued.described),
+        }
+    }
 }

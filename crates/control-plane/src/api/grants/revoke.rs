@@ -3,13 +3,11 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use time::OffsetDateTime;
-use toolgate_cluster::ChangeEvent;
 
 use super::GrantPath;
-use crate::api::lookup;
 use crate::error::ApiError;
 use crate::extract::{ApiPath, Writer};
+use crate::service::grants;
 use crate::state::AppState;
 
 #[tracing::instrument(skip_all)]
@@ -18,20 +16,6 @@ pub async fn revoke(
     Writer(member): Writer,
     ApiPath(path): ApiPath<GrantPath>,
 ) -> Result<StatusCode, ApiError> {
-    let account = &member.account;
-    let grant = lookup::grant(&state, account.id, &path.grant).await?;
-    if grant.revoked_at.is_none() {
-        state
-            .store
-            .revoke_grant(account.id, grant.id, OffsetDateTime::now_utc())
-            .await?;
-        tracing::info!(account = %account.slug, grant = %grant.id, "grant revoked");
-    }
-    state
-        .publish(ChangeEvent::GrantChanged {
-            account: account.id,
-            grant: grant.id,
-        })
-        .await;
+    grants::revoke(&state, &member.account, &path.grant).await?;
     Ok(StatusCode::NO_CONTENT)
 }

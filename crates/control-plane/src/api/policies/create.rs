@@ -5,13 +5,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::Value;
-use toolgate_cluster::ChangeEvent;
-use toolgate_store::{NewPolicy, StoreError};
 
 use super::{PolicyView, ServerPath, compile};
-use crate::api::lookup;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, Writer};
+use crate::service::{lookup, policies};
 use crate::state::AppState;
 use crate::validate;
 
@@ -34,26 +32,14 @@ pub async fn create(
     let name = validate::policy_name(&body.name).map_err(|message| ApiError::field("name", message))?;
     compile(&body.document)?;
 
-    let new_policy = NewPolicy {
-        name: name.clone(),
-        document: body.document,
-        created_by: Some(member.user.id),
-    };
-    let policy = match state.store.create_policy(account.id, server.id, new_policy).await {
-        Ok(policy) => policy,
-        Err(StoreError::Conflict(_)) => {
-            return Err(ApiError::Conflict(format!(
-                "a policy named {name:?} already exists on this server"
-            )));
-        }
-        Err(other) => return Err(other.into()),
-    };
-    tracing::info!(account = %account.slug, server = %server.slug, policy = %policy.id, "policy created");
-    let event = ChangeEvent::PolicySaved {
-        account: account.id,
-        server: server.id,
-        policy: policy.id,
-    };
-    state.publish(event).await;
+    let policy = policies::create(
+        &state,
+        account,
+        &server,
+        name,
+        body.document,
+        Some(member.user.id),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(PolicyView::full(policy, &server.slug))))
 }

@@ -9,10 +9,10 @@ use time::OffsetDateTime;
 use toolgate_domain::UserId;
 
 use super::{PolicyPath, PolicyView, ServerPath};
-use crate::api::lookup;
 use crate::api::page::{ListQuery, Page};
 use crate::error::ApiError;
 use crate::extract::{ApiPath, ApiQuery, Member};
+use crate::service::lookup;
 use crate::state::AppState;
 
 #[tracing::instrument(skip_all)]

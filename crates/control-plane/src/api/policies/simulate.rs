@@ -8,9 +8,9 @@ use serde_json::{Map, Value};
 use toolgate_policy::{Decision, LimitCharge, OnCounterError, RefusalKind, Scope};
 
 use super::{PolicyPath, compile};
-use crate::api::lookup;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, Member};
+use crate::service::lookup;
 use crate::state::AppState;
 
 #[derive(Deserialize)]

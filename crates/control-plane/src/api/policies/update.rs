@@ -4,13 +4,11 @@ use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 use serde_json::Value;
-use toolgate_cluster::ChangeEvent;
-use toolgate_store::StoreError;
 
 use super::{PolicyPath, PolicyView, compile};
-use crate::api::lookup;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, Writer};
+use crate::service::{lookup, policies};
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -31,20 +29,14 @@ pub async fn update(
     let policy = lookup::policy(&state, account.id, &server, &path.policy).await?;
     compile(&body.document)?;
 
-    let saved = state
-        .store
-        .update_policy(account.id, policy.id, body.document, Some(member.user.id))
-        .await
-        .map_err(|error| match error {
-            StoreError::NotFound => ApiError::NotFound("policy"),
-            other => other.into(),
-        })?;
-    tracing::info!(account = %account.slug, policy = %saved.id, version = saved.version, "policy saved");
-    let event = ChangeEvent::PolicySaved {
-        account: account.id,
-        server: server.id,
-        policy: saved.id,
-    };
-    state.publish(event).await;
+    let saved = policies::save(
+        &state,
+        account,
+        &server,
+        &policy,
+        body.document,
+        Some(member.user.id),
+    )
+    .await?;
     Ok(Json(PolicyView::full(saved, &server.slug)))
 }

@@ -4,10 +4,10 @@ use axum::Json;
 use axum::extract::State;
 
 use super::{ServerPath, ServerView};
-use crate::api::lookup;
 use crate::api::page::{ListQuery, Page};
 use crate::error::ApiError;
 use crate::extract::{ApiPath, ApiQuery, Member};
+use crate::service::lookup;
 use crate::state::AppState;
 
 #[tracing::instrument(skip_all)]

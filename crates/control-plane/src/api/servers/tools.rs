@@ -3,14 +3,12 @@
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
-use toolgate_cluster::ChangeEvent;
-use toolgate_store::StoreError;
 
 use super::{ServerPath, ToolView};
-use crate::api::lookup;
 use crate::api::page::{ListQuery, Page};
 use crate::error::ApiError;
 use crate::extract::{ApiPath, ApiQuery, Member, Writer};
+use crate::service::{lookup, servers};
 use crate::state::AppState;
 
 #[tracing::instrument(skip_all)]
@@ -43,20 +41,6 @@ pub async fn accept(
 ) -> Result<Json<ToolView>, ApiError> {
     let account = &member.account;
     let server = lookup::server(&state, account.id, &path.server).await?;
-    let tool = state
-        .store
-        .accept_tool(account.id, server.id, &path.tool)
-        .await
-        .map_err(|error| match error {
-            StoreError::NotFound => ApiError::NotFound("tool"),
-            other => other.into(),
-        })?;
-    tracing::info!(account = %account.slug, server = %server.slug, tool = %tool.name, "tool definition accepted");
-    state
-        .publish(ChangeEvent::ServerChanged {
-            account: account.id,
-            server: server.id,
-        })
-        .await;
+    let tool = servers::accept_tool(&state, account, &server, &path.tool).await?;
     Ok(Json(ToolView::from(tool)))
 }

@@ -7,17 +7,13 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Deserializer};
-use toolgate_cluster::ChangeEvent;
-use toolgate_store::ServerPatch;
 
 use super::{ServerPath, ServerView};
-use crate::api::lookup;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, Writer};
+use crate::service::lookup;
+use crate::service::servers::{self, ServerChanges};
 use crate::state::AppState;
-use crate::upstream::address;
-use crate::upstream::headers::UpstreamHeaders;
-use crate::validate::{self, Problems};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -48,58 +44,12 @@ pub async fn update(
 ) -> Result<Json<ServerView>, ApiError> {
     let account = &member.account;
     let server = lookup::server(&state, account.id, &path.server).await?;
-
-    let mut problems = Problems::new();
-    let name = body
-        .name
-        .and_then(|name| problems.check("name", validate::display_name(&name)));
-    let headers = match body.headers {
-        None => None,
-        Some(map) => match UpstreamHeaders::parse(map.unwrap_or_default()) {
-            Ok(headers) => Some(headers),
-            Err(fields) => {
-                fields
-                    .into_iter()
-                    .for_each(|field| problems.add(field.path, field.message));
-                None
-            }
-        },
-    };
-    let url = match (body.url, problems.is_empty()) {
-        (None, _) => None,
-        (Some(url), true) => problems.check("url", address::check(&url, state.allow_private_upstreams).await),
-        (Some(url), false) => problems.check("url", address::parse(&url).map(|(text, _)| text)),
-    };
-    problems.finish()?;
-
-    let headers = match headers {
-        None => None,
-        Some(headers) => Some(
-            headers
-                .seal(&state.secret, server.id)?
-                .map(|sealed| (sealed, headers.names())),
-        ),
-    };
-    let patch = ServerPatch {
-        name,
-        url,
-        headers,
+    let changes = ServerChanges {
+        name: body.name,
+        url: body.url,
+        headers: body.headers.map(Option::unwrap_or_default),
         log_argument_values: body.log_argument_values,
     };
-    let server = state
-        .store
-        .update_server(account.id, server.id, patch)
-        .await
-        .map_err(|error| match error {
-            toolgate_store::StoreError::NotFound => ApiError::NotFound("server"),
-            other => other.into(),
-        })?;
-    tracing::info!(account = %account.slug, server = %server.slug, "server updated");
-    state
-        .publish(ChangeEvent::ServerChanged {
-            account: account.id,
-            server: server.id,
-        })
-        .await;
+    let server = servers::update(&state, account, &server, changes).await?;
     Ok(Json(ServerView::new(&state, &account.slug, server)))
 }

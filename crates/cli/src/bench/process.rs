@@ -1,0 +1,233 @@
+//! `toolgate serve` as a child process (so its CPU time and memory can be read from /proc), and the
+//! readings themselves.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+/// Environment that would change what the child does; the benchmark runs it with defaults.
+const CLEARED_ENV: [&str; 9] = [
+    "REDIS_URL",
+    "DATABASE_URL",
+    "TOOLGATE_SECRET_KEY",
+    "TOOLGATE_PUBLIC_URL",
+    "TOOLGATE_GATEWAY_URL",
+    "TOOLGATE_LOG",
+    "TOOLGATE_LOG_FORMAT",
+    "TOOLGATE_COUNTER_DEADLINE_MS",
+    "RUST_LOG",
+];
+
+/// A running `toolgate serve`, killed on drop; its data folder is a temporary one.
+pub struct Gateway {
+    child: Child,
+    pub pid: u32,
+    pub addr: SocketAddr,
+    log: PathBuf,
+    _data: tempfile::TempDir,
+}
+
+impl Gateway {
+    /// Starts `toolgate serve` on a free loopback port, counting in Redis when `redis_url` is given.
+    pub fn start(label: &str, redis_url: Option<&str>) -> anyhow::Result<Self> {
+        let exe = std::env::current_exe().context("finding the toolgate binary")?;
+        let data = tempfile::Builder::new()
+            .prefix("toolgate-bench-")
+            .tempdir()
+            .context("creating a data folder")?;
+        let addr = free_port()?;
+        let log = data.path().join(format!("{label}.log"));
+        let log_file = std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
+        let mut command = Command::new(exe);
+        command
+            .arg("serve")
+            .arg("--listen")
+            .arg(addr.to_string())
+            .arg("--data-dir")
+            .arg(data.path().join("data"))
+            .env("TOOLGATE_ALLOW_PRIVATE_UPSTREAMS", "true")
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone()?)
+            .stderr(log_file);
+        for name in CLEARED_ENV {
+            command.env_remove(name);
+        }
+        if let Some(url) = redis_url {
+            command.arg("--redis-url").arg(url);
+        }
+        let child = command.spawn().context("starting toolgate serve")?;
+        let pid = child.id();
+        Ok(Self {
+            child,
+            pid,
+            addr,
+            log,
+            _data: data,
+        })
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Waits until `/healthz` answers 200.
+    pub async fn wait_ready(&mut self, http: &reqwest::Client) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let url = format!("{}/healthz", self.base_url());
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                bail!(
+                    "toolgate serve exited ({status}) before it was ready:\n{}",
+                    self.log_tail()
+                );
+            }
+            if let Ok(response) = http.get(&url).send().await
+                && response.status().is_success()
+            {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!(
+                    "toolgate serve did not answer {url} within 30 s:\n{}",
+                    self.log_tail()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The last lines of the child's output, for error messages.
+    pub fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(30)..].join("\n")
+    }
+
+    /// User + system CPU time the process has used so far.
+    pub fn cpu_time(&self) -> Option<Duration> {
+        cpu_time(self.pid)
+    }
+
+    /// Resident memory now, in bytes.
+    pub fn rss_bytes(&self) -> Option<u64> {
+        status_kb(self.pid, "VmRSS:").map(|kb| kb * 1024)
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port that was free a moment ago (the child binds it itself).
+fn free_port() -> anyhow::Result<SocketAddr> {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).context("finding a free port")?;
+    Ok(listener.local_addr()?)
+}
+
+/// utime + stime of a process (all its threads, live and exited).
+fn cpu_time(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    parse_stat(&stat).map(|(_, time)| time)
+}
+
+/// CPU time of this process's threads named `name` (the bare proxy's runtime, say). Exited threads
+/// are not counted; tokio's workers live as long as their runtime.
+pub fn threads_cpu_time(name: &str) -> Option<Duration> {
+    let mut total = Duration::ZERO;
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let Ok(task) = task else { continue };
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue;
+        };
+        if let Some((comm, time)) = parse_stat(&stat)
+            && comm == name
+        {
+            total += time;
+        }
+    }
+    Some(total)
+}
+
+/// The command name and utime + stime (fields 2, 14 and 15) of a `stat` file.
+fn parse_stat(stat: &str) -> Option<(&str, Duration)> {
+    // The command name may hold spaces and parentheses; it runs from the first '(' to the last ')'.
+    let open = stat.find('(')?;
+    let close = stat.rfind(')')?;
+    let comm = stat.get(open + 1..close)?;
+    let fields: Vec<&str> = stat.get(close + 1..)?.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    let ticks = clock_ticks_per_second();
+    Some((
+        comm,
+        Duration::from_secs_f64((utime + stime) as f64 / ticks as f64),
+    ))
+}
+
+fn status_kb(pid: u32, key: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|line| line.starts_with(key))?;
+    line[key.len()..].split_whitespace().next()?.parse().ok()
+}
+
+/// `sysconf(_SC_CLK_TCK)` without unsafe code: asks `getconf`, falls back to Linux's usual 100.
+fn clock_ticks_per_second() -> u64 {
+    static TICKS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|output| String::from_utf8(output.stdout).ok())
+            .and_then(|text| text.trim().parse().ok())
+            .filter(|ticks| *ticks > 0)
+            .unwrap_or(100)
+    })
+}
+
+/// What this machine is, for the report: CPUs, CPU model, load average.
+pub fn machine() -> String {
+    let cpus = std::thread::available_parallelism().map(usize::from).unwrap_or(1);
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|line| line.starts_with("model name"))
+                .and_then(|line| line.split(':').nth(1))
+                .map(|model| model.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|text| text.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "?".to_owned());
+    format!("{cpus} CPUs ({model}), load average {load}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_cpu_time_from_a_stat_line() {
+        let stat = "42 (bench (x) y) S 1 42 42 0 -1 4194304 100 0 0 0 250 50 0 0 20 0 8 0 100 0 0";
+        let (comm, time) = parse_stat(stat).expect("a stat line");
+        assert_eq!(comm, "bench (x) y");
+        assert_eq!(
+            time,
+            Duration::from_secs_f64(300.0 / clock_ticks_per_second() as f64)
+        );
+    }
+
+    #[test]
+    fn this_process_has_cpu_time() {
+        assert!(cpu_time(std::process::id()).is_some());
+        assert!(threads_cpu_time("no-such-thread").is_some_and(|time| time.is_zero()));
+    }
+}

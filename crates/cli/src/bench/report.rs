@@ -1,0 +1,347 @@
+//! Medians over runs, the table, the summary against issue 6's goals, and the RESULT line.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::Kind;
+
+/// One measurement of one target at one concurrency.
+#[derive(Clone, Debug)]
+pub struct Sample {
+    pub calls_per_second: f64,
+    pub p50_us: f64,
+    pub p99_us: f64,
+    pub p999_us: f64,
+    pub cpu_us_per_call: Option<f64>,
+    pub errors: u64,
+}
+
+/// The medians of a target's samples at one concurrency.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub calls_per_second: f64,
+    pub p50_us: f64,
+    pub p99_us: f64,
+    pub p999_us: f64,
+    pub cpu_us_per_call: Option<f64>,
+    pub errors: u64,
+}
+
+/// What Redis saw while the Redis gateway was measured.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RedisTotals {
+    /// EVALSHA / EVAL / FCALL calls.
+    pub scripts: u64,
+    /// Microseconds Redis spent running them.
+    pub script_usec: u64,
+    /// `tools/call` answered by the gateway (warm-up included).
+    pub tool_calls: u64,
+}
+
+#[derive(Default)]
+pub struct Results {
+    pub samples: BTreeMap<(Kind, usize), Vec<Sample>>,
+    /// Over every Redis-gateway phase.
+    pub redis_script_calls: Option<RedisTotals>,
+    pub redis_ping_us: Option<f64>,
+    pub rss_mb: Option<f64>,
+    pub redis_rss_mb: Option<f64>,
+    pub first_errors: Vec<String>,
+}
+
+impl Results {
+    pub fn add(&mut self, kind: Kind, concurrency: usize, sample: Sample) {
+        self.samples.entry((kind, concurrency)).or_default().push(sample);
+    }
+
+    pub fn row(&self, kind: Kind, concurrency: usize) -> Option<Row> {
+        let samples = self.samples.get(&(kind, concurrency))?;
+        let pick = |field: fn(&Sample) -> f64| median(samples.iter().map(field).collect());
+        let cpu: Vec<f64> = samples
+            .iter()
+            .filter_map(|sample| sample.cpu_us_per_call)
+            .collect();
+        Some(Row {
+            calls_per_second: pick(|s| s.calls_per_second)?,
+            p50_us: pick(|s| s.p50_us)?,
+            p99_us: pick(|s| s.p99_us)?,
+            p999_us: pick(|s| s.p999_us)?,
+            cpu_us_per_call: median(cpu),
+            errors: samples.iter().map(|sample| sample.errors).sum(),
+        })
+    }
+
+    pub fn redis_calls_per_call(&self) -> Option<f64> {
+        let totals = self.redis_script_calls?;
+        (totals.tool_calls > 0).then(|| totals.scripts as f64 / totals.tool_calls as f64)
+    }
+}
+
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    Some(if values.len() % 2 == 1 {
+        values[middle]
+    } else {
+        (values[middle - 1] + values[middle]) / 2.0
+    })
+}
+
+/// The figures of the RESULT line (overheads at one connection, ratios at 16).
+struct Summary {
+    overhead_p50_us: Option<f64>,
+    overhead_p99_us: Option<f64>,
+    throughput_ratio: Option<f64>,
+    bare_proxy_ratio: Option<f64>,
+    redis_overhead_p50_us: Option<f64>,
+    redis_throughput_ratio: Option<f64>,
+    redis_calls_per_call: Option<f64>,
+    cpu_us_per_call: Option<f64>,
+    rss_mb: Option<f64>,
+}
+
+fn summarize(results: &Results) -> Summary {
+    let row = |kind, concurrency| results.row(kind, concurrency);
+    let direct1 = row(Kind::Direct, 1);
+    let direct16 = row(Kind::Direct, 16);
+    let gateway1 = row(Kind::Gateway, 1);
+    let gateway16 = row(Kind::Gateway, 16);
+    let redis1 = row(Kind::Redis, 1);
+    let redis16 = row(Kind::Redis, 16);
+    let proxy16 = row(Kind::Proxy, 16);
+    let minus = |a: &Option<Row>, b: &Option<Row>, field: fn(&Row) -> f64| {
+        Some(field(a.as_ref()?) - field(b.as_ref()?))
+    };
+    let ratio = |a: &Option<Row>, b: &Option<Row>| {
+        let (a, b) = (a.as_ref()?, b.as_ref()?);
+        (b.calls_per_second > 0.0).then(|| a.calls_per_second / b.calls_per_second)
+    };
+    Summary {
+        overhead_p50_us: minus(&gateway1, &direct1, |r| r.p50_us),
+        overhead_p99_us: minus(&gateway1, &direct1, |r| r.p99_us),
+        throughput_ratio: ratio(&gateway16, &direct16),
+        bare_proxy_ratio: ratio(&gateway16, &proxy16),
+        redis_overhead_p50_us: minus(&redis1, &direct1, |r| r.p50_us),
+        redis_throughput_ratio: ratio(&redis16, &direct16),
+        redis_calls_per_call: results.redis_calls_per_call(),
+        cpu_us_per_call: gateway16.as_ref().and_then(|r| r.cpu_us_per_call),
+        rss_mb: results.rss_mb,
+    }
+}
+
+fn show(value: Option<f64>, decimals: usize) -> String {
+    value.map_or_else(|| "n/a".to_owned(), |value| format!("{value:.decimals$}"))
+}
+
+/// The whole report: table, comparisons, goals, and the RESULT line last.
+pub fn render(results: &Results, kinds: &[Kind], concurrencies: &[usize]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<26} {:>5} {:>10} {:>9} {:>9} {:>9} {:>12} {:>7}",
+        "target", "conns", "calls/s", "p50 µs", "p99 µs", "p99.9 µs", "CPU µs/call", "errors"
+    );
+    for &kind in kinds {
+        for &concurrency in concurrencies {
+            let Some(row) = results.row(kind, concurrency) else {
+                continue;
+            };
+            let _ = writeln!(
+                out,
+                "{:<26} {:>5} {:>10.0} {:>9.1} {:>9.1} {:>9.1} {:>12} {:>7}",
+                kind.label(),
+                concurrency,
+                row.calls_per_second,
+                row.p50_us,
+                row.p99_us,
+                row.p999_us,
+                show(row.cpu_us_per_call, 1),
+                row.errors
+            );
+        }
+    }
+    let runs = results.samples.values().map(Vec::len).max().unwrap_or(0);
+    let _ = writeln!(
+        out,
+        "(medians of {runs} run(s); CPU = user+system time per call of the gateway process or the bare proxy's threads)"
+    );
+    for error in &results.first_errors {
+        let _ = writeln!(out, "WARNING: {error}");
+    }
+
+    let summary = summarize(results);
+    let proxy_vs_direct = match (results.row(Kind::Proxy, 16), results.row(Kind::Direct, 16)) {
+        (Some(proxy), Some(direct)) if direct.calls_per_second > 0.0 => {
+            Some(proxy.calls_per_second / direct.calls_per_second)
+        }
+        _ => None,
+    };
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "added latency at 1 connection (gateway − direct): p50 {} µs, p99 {} µs; with Redis counters: p50 {} µs",
+        show(summary.overhead_p50_us, 1),
+        show(summary.overhead_p99_us, 1),
+        show(summary.redis_overhead_p50_us, 1)
+    );
+    let _ = writeln!(
+        out,
+        "throughput at 16 connections: gateway/direct {}, gateway/bare proxy {}, bare proxy/direct {}, Redis gateway/direct {}",
+        show(summary.throughput_ratio, 3),
+        show(summary.bare_proxy_ratio, 3),
+        show(proxy_vs_direct, 3),
+        show(summary.redis_throughput_ratio, 3)
+    );
+    match results.redis_script_calls {
+        Some(totals) => {
+            let per_script = (totals.scripts > 0).then(|| totals.script_usec as f64 / totals.scripts as f64);
+            let _ = writeln!(
+                out,
+                "Redis script calls per tool call: {} ({} EVALSHA/EVAL/FCALL for {} tools/call); {} µs inside Redis per script call; \
+                 Redis PING round trip {} µs",
+                show(summary.redis_calls_per_call, 3),
+                totals.scripts,
+                totals.tool_calls,
+                show(per_script, 1),
+                show(results.redis_ping_us, 1)
+            );
+        }
+        None => {
+            let _ = writeln!(out, "Redis script calls per tool call: n/a (no Redis run)");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "CPU per call at 16 connections: gateway {} µs, bare proxy {} µs; gateway RSS: {} MB (in-process counters), {} MB (Redis counters)",
+        show(summary.cpu_us_per_call, 1),
+        show(
+            results.row(Kind::Proxy, 16).and_then(|row| row.cpu_us_per_call),
+            1
+        ),
+        show(summary.rss_mb, 1),
+        show(results.redis_rss_mb, 1)
+    );
+    let _ = writeln!(out);
+    render_goals(&mut out, &summary);
+    let _ = writeln!(
+        out,
+        "RESULT overhead_p50_us={} overhead_p99_us={} throughput_ratio={} bare_proxy_ratio={} redis_overhead_p50_us={} \
+         redis_throughput_ratio={} redis_calls_per_call={} cpu_us_per_call={} rss_mb={}",
+        show(summary.overhead_p50_us, 1),
+        show(summary.overhead_p99_us, 1),
+        show(summary.throughput_ratio, 3),
+        show(summary.bare_proxy_ratio, 3),
+        show(summary.redis_overhead_p50_us, 1),
+        show(summary.redis_throughput_ratio, 3),
+        show(summary.redis_calls_per_call, 3),
+        show(summary.cpu_us_per_call, 1),
+        show(summary.rss_mb, 1)
+    );
+    out
+}
+
+/// A goal of issue 6: its wording, the measured figure, and the test it must pass.
+type Goal = (&'static str, Option<f64>, fn(f64) -> bool);
+
+fn render_goals(out: &mut String, summary: &Summary) {
+    let goals: [Goal; 8] = [
+        (
+            "added p50 at 1 connection ≤ 60 µs",
+            summary.overhead_p50_us,
+            |v| v <= 60.0,
+        ),
+        (
+            "added p99 at 1 connection ≤ 250 µs",
+            summary.overhead_p99_us,
+            |v| v <= 250.0,
+        ),
+        (
+            "added p50 with Redis counters ≤ 90 µs",
+            summary.redis_overhead_p50_us,
+            |v| v <= 90.0,
+        ),
+        (
+            "throughput ≥ 0.45 × direct at 16",
+            summary.throughput_ratio,
+            |v| v >= 0.45,
+        ),
+        (
+            "throughput ≥ 0.9 × bare proxy at 16",
+            summary.bare_proxy_ratio,
+            |v| v >= 0.9,
+        ),
+        (
+            "Redis throughput ≥ 0.4 × direct at 16",
+            summary.redis_throughput_ratio,
+            |v| v >= 0.4,
+        ),
+        (
+            "exactly one Redis script call per tools/call",
+            summary.redis_calls_per_call,
+            |v| (v - 1.0).abs() < 0.005,
+        ),
+        ("gateway CPU per call ≤ 30 µs", summary.cpu_us_per_call, |v| {
+            v <= 30.0
+        }),
+    ];
+    let _ = writeln!(
+        out,
+        "goals of issue 6 (audit is not implemented yet, so it is off):"
+    );
+    for (goal, value, met) in goals {
+        let verdict = match value {
+            Some(value) if met(value) => "met",
+            Some(_) => "NOT met",
+            None => "not measured",
+        };
+        let _ = writeln!(out, "  {verdict:<12} {goal}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(calls_per_second: f64, p50_us: f64) -> Sample {
+        Sample {
+            calls_per_second,
+            p50_us,
+            p99_us: p50_us * 2.0,
+            p999_us: p50_us * 3.0,
+            cpu_us_per_call: Some(20.0),
+            errors: 0,
+        }
+    }
+
+    #[test]
+    fn medians_of_odd_and_even_counts() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0]), Some(2.5));
+        assert_eq!(median(Vec::new()), None);
+    }
+
+    #[test]
+    fn result_line_is_last_and_complete() {
+        let mut results = Results::default();
+        for (kind, cps, p50) in [
+            (Kind::Direct, 40_000.0, 50.0),
+            (Kind::Proxy, 20_000.0, 90.0),
+            (Kind::Gateway, 18_000.0, 100.0),
+        ] {
+            results.add(kind, 1, sample(cps / 4.0, p50));
+            results.add(kind, 16, sample(cps, p50 * 8.0));
+        }
+        results.rss_mb = Some(30.0);
+        let text = render(&results, &[Kind::Direct, Kind::Proxy, Kind::Gateway], &[1, 16]);
+        let last = text.lines().last().expect("a last line");
+        assert_eq!(
+            last,
+            "RESULT overhead_p50_us=50.0 overhead_p99_us=100.0 throughput_ratio=0.450 bare_proxy_ratio=0.900 \
+             redis_overhead_p50_us=n/a redis_throughput_ratio=n/a redis_calls_per_call=n/a cpu_us_per_call=20.0 rss_mb=30.0"
+        );
+        assert_eq!(text.lines().filter(|line| line.starts_with("RESULT")).count(), 1);
+    }
+}

@@ -1,0 +1,191 @@
+//! Approvals: calls held by the gateway until a person decides (ARCHITECTURE §8). The arguments are
+//! shown to the approver while the approval is open (they are sealed at rest and dropped once it is
+//! decided and used, denied or expired).
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use toolgate_cluster::ChangeEvent;
+use toolgate_domain::{ApprovalId, ServerId, UserId};
+use toolgate_policy::risk::{Risk, ToolDefinition, classify};
+use toolgate_store::{Account, Approval, ApprovalStatus, Grant, NewAdminEvent, Server};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// An approval with what a person needs to decide it.
+pub struct Described {
+    pub approval: Approval,
+    pub server: Option<Server>,
+    pub grant: Option<Grant>,
+    /// `None` once the arguments were dropped (decided and used, denied or expired).
+    pub arguments: Option<Value>,
+    pub risk: Option<Risk>,
+}
+
+impl Described {
+    /// `pending` | `approved` | `denied` | `expired` | `used`, with expiry applied at `now`.
+    pub fn status(&self, now: OffsetDateTime) -> &'static str {
+        match self.approval.status {
+            ApprovalStatus::Pending if self.approval.expires_at <= now => "expired",
+            status => status.as_str(),
+        }
+    }
+}
+
+pub fn parse_status(text: &str) -> Result<ApprovalStatus, ApiError> {
+    text.parse::<ApprovalStatus>().map_err(|_| {
+        ApiError::BadRequest(format!(
+            "unknown status {text:?}: use pending, approved, denied, expired or used"
+        ))
+    })
+}
+
+/// Marks approvals past their expiry as expired (and drops their arguments) before they are read, so
+/// every view agrees with the clock; the background sweeper does the same periodically.
+async fn sweep(state: &AppState) -> Result<(), ApiError> {
+    state.store.expire_approvals(OffsetDateTime::now_utc()).await?;
+    Ok(())
+}
+
+fn parse_id(key: &str) -> Result<ApprovalId, ApiError> {
+    key.parse::<ApprovalId>()
+        .map_err(|_| ApiError::NotFound("approval"))
+}
+
+pub async fn list(
+    state: &AppState,
+    account: &Account,
+    status: Option<ApprovalStatus>,
+    limit: u32,
+    before: Option<&str>,
+) -> Result<Vec<Described>, ApiError> {
+    let before = before
+        .map(parse_id)
+        .transpose()
+        .map_err(|_| ApiError::BadRequest("invalid cursor".into()))?;
+    sweep(state).await?;
+    let approvals = state
+        .store
+        .list_approvals(account.id, status, limit.clamp(1, 200), before)
+        .await?;
+    describe_all(state, account, approvals).await
+}
+
+pub async fn get(state: &AppState, account: &Account, key: &str) -> Result<Described, ApiError> {
+    let id = parse_id(key)?;
+    sweep(state).await?;
+    let approval = state
+        .store
+        .get_approval(account.id, id)
+        .await?
+        .ok_or(ApiError::NotFound("approval"))?;
+    let mut described = describe_all(state, account, vec![approval]).await?;
+    described.pop().ok_or(ApiError::NotFound("approval"))
+}
+
+/// Approves or denies a pending approval; 409 when it is no longer pending.
+pub async fn decide(
+    state: &AppState,
+    account: &Account,
+    user: UserId,
+    key: &str,
+    approve: bool,
+    note: Option<String>,
+) -> Result<Described, ApiError> {
+    let id = parse_id(key)?;
+    let note = note
+        .map(|note| note.trim().to_owned())
+        .filter(|note| !note.is_empty());
+    if note.as_ref().is_some_and(|note| note.chars().count() > 1000) {
+        return Err(ApiError::BadRequest(
+            "the note may have at most 1000 characters".into(),
+        ));
+    }
+    let now = OffsetDateTime::now_utc();
+    let approval = state
+        .store
+        .decide_approval(account.id, id, approve, Some(user), note.clone(), now)
+        .await?;
+    state
+        .publish(ChangeEvent::ApprovalDecided {
+            account: account.id,
+            approval: approval.id,
+        })
+        .await;
+    let action = if approve {
+        "approval.approved"
+    } else {
+        "approval.denied"
+    };
+    let event = NewAdminEvent {
+        actor: Some(user),
+        action: action.to_owned(),
+        target_type: "approval".to_owned(),
+        target_id: id.to_string(),
+        before_version: None,
+        after_version: None,
+        detail: json!({"tool": approval.tool, "note": note}),
+    };
+    if let Err(error) = state.store.insert_admin_event(account.id, event).await {
+        tracing::error!(%error, "could not record the admin event of an approval decision");
+    }
+    let mut described = describe_all(state, account, vec![approval]).await?;
+    described.pop().ok_or(ApiError::NotFound("approval"))
+}
+
+async fn describe_all(
+    state: &AppState,
+    account: &Account,
+    approvals: Vec<Approval>,
+) -> Result<Vec<Described>, ApiError> {
+    let servers: HashMap<ServerId, Server> = state
+        .store
+        .list_servers(account.id)
+        .await?
+        .into_iter()
+        .map(|server| (server.id, server))
+        .collect();
+    let mut catalogs: HashMap<ServerId, HashMap<String, Risk>> = HashMap::new();
+    let mut described = Vec::with_capacity(approvals.len());
+    for approval in approvals {
+        if let Entry::Vacant(slot) = catalogs.entry(approval.server_id) {
+            let tools = state.store.list_tools(account.id, approval.server_id).await?;
+            let risks = tools
+                .iter()
+                .map(|tool| {
+                    let definition = ToolDefinition {
+                        name: &tool.name,
+                        description: tool.description.as_deref(),
+                        input_schema: Some(&tool.input_schema),
+                        annotations: tool.annotations.as_ref(),
+                    };
+                    (tool.name.clone(), classify(&definition))
+                })
+                .collect();
+            slot.insert(risks);
+        }
+        let risk = catalogs
+            .get(&approval.server_id)
+            .and_then(|risks| risks.get(&approval.tool))
+            .cloned();
+        let grant = state.store.get_grant(account.id, approval.grant_id).await?;
+        let arguments = approval.arguments_sealed.as_ref().and_then(|sealed| {
+            let opened = state
+                .secret
+                .open(sealed, format!("approval-arguments:{}", approval.id).as_bytes())
+                .ok()?;
+            serde_json::from_slice(&opened).ok()
+        });
+        described.push(Described {
+            server: servers.get(&approval.server_id).cloned(),
+            grant,
+            arguments,
+            risk,
+            approval,
+        });
+    }
+    Ok(described)
+}
