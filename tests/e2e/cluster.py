@@ -8,8 +8,9 @@
                reconfigured) or a PRIVATE `redis-server --port N` child that a test may freeze, kill and
                restart on the same port
 
-Every process's output goes to test-output/e2e-scale-out/<test module>/*.log. Everything started here is
-stopped by the fixtures' teardown (also when a test fails), and, as a last resort, at interpreter exit.
+Every process's output goes to test-output/e2e-scale-out/<run>/<test module>/*.log (`latest`: the newest
+run). Everything started here is stopped by the fixtures' teardown (also when a test fails), and, as a
+last resort, at interpreter exit.
 A missing prerequisite FAILS with the command that fixes it; nothing is skipped.
 """
 
@@ -53,7 +54,12 @@ REDIS_START_HINT = (
     "--appendonly no"
 )
 PROTOCOL = "2025-06-18"
-LOG_ROOT = REPO_ROOT / "test-output" / "e2e-scale-out"
+# One folder per pytest run (several runs may share a work tree): test-output/e2e-scale-out/<time>-<pid>/,
+# with `latest` pointing at the newest; older runs beyond the last few are pruned.
+LOG_BASE = REPO_ROOT / "test-output" / "e2e-scale-out"
+RUN_ID = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+LOG_ROOT = LOG_BASE / RUN_ID
+KEEP_RUNS = 5
 
 # Measurements the scale-out tests report (printed in pytest's terminal summary by conftest.py, and kept
 # in test-output/e2e-scale-out/measurements.json).
@@ -99,11 +105,38 @@ def start_proc(proc: Proc) -> Proc:
     return proc
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _prune_old_runs() -> None:
+    runs = sorted((d for d in LOG_BASE.iterdir() if d.is_dir() and not d.is_symlink()
+                   and re.fullmatch(r"\d{8}-\d{6}-\d+", d.name)), key=lambda d: d.name)
+    for d in runs[:-KEEP_RUNS]:
+        if not _pid_alive(int(d.name.rsplit("-", 1)[1])):
+            shutil.rmtree(d, ignore_errors=True)
+
+
 def module_logdir(request: pytest.FixtureRequest) -> Path:
-    """test-output/e2e-scale-out/<module>/, emptied at the start of the module."""
+    """test-output/e2e-scale-out/<run>/<module>/."""
     d = LOG_ROOT / request.module.__name__
-    shutil.rmtree(d, ignore_errors=True)
     d.mkdir(parents=True, exist_ok=True)
+    latest = LOG_BASE / "latest"
+    try:
+        if latest.is_symlink() or not latest.exists():
+            tmp = LOG_BASE / f".latest-{os.getpid()}"
+            tmp.unlink(missing_ok=True)
+            tmp.symlink_to(RUN_ID)
+            tmp.replace(latest)
+        _prune_old_runs()
+    except OSError:
+        pass
     return d
 
 

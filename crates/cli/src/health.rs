@@ -11,6 +11,8 @@ use axum::{Json, Router};
 use serde_json::json;
 use toolgate_store::Store;
 
+const PING_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 #[derive(Clone)]
 pub struct Health {
     pub store: Arc<dyn Store>,
@@ -35,7 +37,9 @@ async fn readyz(State(health): State<Health>) -> impl IntoResponse {
             Json(json!({"status": "draining"})),
         );
     }
-    match health.store.ping().await {
+    // A database that stopped answering must not make the probe hang: a load balancer needs an answer.
+    let ping = tokio::time::timeout(PING_TIMEOUT, health.store.ping()).await;
+    match ping.unwrap_or_else(|_| Err(toolgate_store::StoreError::Corrupt("ping timed out".into()))) {
         Ok(()) => (StatusCode::OK, Json(json!({"status": "ready", "database": "ok"}))),
         Err(error) => {
             tracing::warn!(%error, "readiness check: database unreachable");

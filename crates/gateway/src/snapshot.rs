@@ -58,6 +58,8 @@ pub enum SnapshotError {
     Store(#[from] StoreError),
     #[error("stored data cannot be used: {0}")]
     Invalid(String),
+    #[error("the store did not answer in time")]
+    Timeout,
 }
 
 type ServerKey = (String, String);
@@ -73,7 +75,15 @@ pub struct SnapshotCache {
     /// `None` caches "no such token" briefly so a flood of bad tokens does not reach the database.
     grants: RwLock<HashMap<TokenHash, GrantEntry>>,
     policies: RwLock<HashMap<PolicyId, Arc<PolicySnapshot>>>,
+    /// After a failed load the store is not asked again until then: requests are answered from the
+    /// snapshots at once (fail-static) instead of each waiting for a dead database.
+    store_down_until: Mutex<Option<Instant>>,
 }
+
+/// How long one load from the store may take before the snapshot is used instead.
+const LOAD_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long to keep answering from snapshots after a failed load before asking the store again.
+const RETRY_STORE_AFTER: Duration = Duration::from_secs(2);
 
 const NEGATIVE_TTL: Duration = Duration::from_secs(2);
 
@@ -87,6 +97,7 @@ impl SnapshotCache {
             servers: RwLock::default(),
             grants: RwLock::default(),
             policies: RwLock::default(),
+            store_down_until: Mutex::new(None),
         }
     }
 
@@ -103,6 +114,28 @@ impl SnapshotCache {
                 Err(TryRecvError::Empty | TryRecvError::Closed) => return,
             }
         }
+    }
+
+    fn store_down(&self) -> bool {
+        self.store_down_until
+            .lock()
+            .map(|until| until.is_some_and(|until| Instant::now() < until))
+            .unwrap_or(false)
+    }
+
+    /// Runs one load with a deadline; a failure or timeout marks the store down for a moment.
+    async fn bounded<T>(
+        &self,
+        load: impl Future<Output = Result<T, SnapshotError>>,
+    ) -> Result<T, SnapshotError> {
+        let result = match tokio::time::timeout(LOAD_TIMEOUT, load).await {
+            Ok(result) => result,
+            Err(_) => Err(SnapshotError::Timeout),
+        };
+        if let Ok(mut until) = self.store_down_until.lock() {
+            *until = result.is_err().then(|| Instant::now() + RETRY_STORE_AFTER);
+        }
+        result
     }
 
     pub fn invalidate(&self, event: &ChangeEvent) {
@@ -135,11 +168,11 @@ impl SnapshotCache {
         let key = (account_slug.to_owned(), server_slug.to_owned());
         let cached = read(&self.servers).get(&key).cloned();
         if let Some(snapshot) = &cached
-            && snapshot.loaded_at.elapsed() < self.ttl
+            && (snapshot.loaded_at.elapsed() < self.ttl || self.store_down())
         {
             return Ok(cached);
         }
-        match self.load_server(account_slug, server_slug).await {
+        match self.bounded(self.load_server(account_slug, server_slug)).await {
             Ok(Some(snapshot)) => {
                 let snapshot = Arc::new(snapshot);
                 write(&self.servers).insert(key, snapshot.clone());
@@ -231,11 +264,14 @@ impl SnapshotCache {
             } else {
                 NEGATIVE_TTL
             };
-            if loaded_at.elapsed() < ttl {
+            if loaded_at.elapsed() < ttl || (snapshot.is_some() && self.store_down()) {
                 return Ok(snapshot.clone().filter(|g| g.account_id == account_id));
             }
         }
-        match self.store.find_grant_by_token(account_id, hash).await {
+        match self
+            .bounded(async { Ok(self.store.find_grant_by_token(account_id, hash).await?) })
+            .await
+        {
             Ok(found) => {
                 let snapshot = found.map(|grant| {
                     Arc::new(GrantSnapshot {
@@ -254,7 +290,7 @@ impl SnapshotCache {
                 let stale = cached
                     .and_then(|(snapshot, _)| snapshot)
                     .filter(|g| g.account_id == account_id);
-                stale_or(stale, error.into())
+                stale_or(stale, error)
             }
         }
     }
@@ -267,11 +303,14 @@ impl SnapshotCache {
         self.apply_events();
         let cached = read(&self.policies).get(&policy_id).cloned();
         if let Some(snapshot) = &cached
-            && snapshot.loaded_at.elapsed() < self.ttl
+            && (snapshot.loaded_at.elapsed() < self.ttl || self.store_down())
         {
             return Ok(cached);
         }
-        match self.store.get_policy(account_id, policy_id).await {
+        match self
+            .bounded(async { Ok(self.store.get_policy(account_id, policy_id).await?) })
+            .await
+        {
             Ok(Some(policy)) => {
                 let compiled = toolgate_policy::compile(&policy.document).map_err(|errors| {
                     SnapshotError::Invalid(format!(
@@ -293,7 +332,7 @@ impl SnapshotCache {
                 write(&self.policies).remove(&policy_id);
                 Ok(None)
             }
-            Err(error) => stale_or(cached, error.into()),
+            Err(error) => stale_or(cached, error),
         }
     }
 }

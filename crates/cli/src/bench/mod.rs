@@ -34,6 +34,9 @@ const CALL_ARGUMENTS: &str = r#"{"path":"/srv/data/reports/2026/q3-summary.csv",
 /// The upstream's `tools/call` result.
 const CALL_RESULT_TEXT: &str = r#"{"content":[{"type":"text","text":"ok"}],"isError":false}"#;
 
+/// Log lines by which the gateway says audit events were not written (the goals hold with audit on).
+const AUDIT_LOSS_LINES: [&str; 2] = ["audit buffer full", "events lost"];
+
 fn tool_name(index: usize) -> String {
     format!("tool_{index:03}")
 }
@@ -283,6 +286,21 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
                 }
                 results.add(target.kind, concurrency, sample);
             }
+        }
+    }
+    for (label, started) in [
+        ("gateway", gateway.as_ref()),
+        ("gateway-redis", redis.as_ref().map(|(_, g)| g)),
+    ] {
+        let Some((process, _)) = started else { continue };
+        let lost = AUDIT_LOSS_LINES
+            .iter()
+            .map(|text| process.log_lines_with(text))
+            .sum::<usize>();
+        if lost > 0 {
+            results.first_errors.push(format!(
+                "{label}: {lost} log line(s) say audit events were dropped or lost"
+            ));
         }
     }
     const MB: f64 = 1024.0 * 1024.0;

@@ -106,6 +106,13 @@ impl Gateway {
         lines[lines.len().saturating_sub(30)..].join("\n")
     }
 
+    /// How many lines of the child's output contain `text`.
+    pub fn log_lines_with(&self, text: &str) -> usize {
+        std::fs::read_to_string(&self.log)
+            .map(|log| log.lines().filter(|line| line.contains(text)).count())
+            .unwrap_or(0)
+    }
+
     /// User + system CPU time the process has used so far.
     pub fn cpu_time(&self) -> Option<Duration> {
         cpu_time(self.pid)

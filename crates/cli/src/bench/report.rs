@@ -289,7 +289,7 @@ fn render_goals(out: &mut String, summary: &Summary) {
     ];
     let _ = writeln!(
         out,
-        "goals of issue 6 (audit is not implemented yet, so it is off):"
+        "goals of issue 6 (policy of 100 tools with regex conditions, two limits on the called tool, audit on):"
     );
     for (goal, value, met) in goals {
         let verdict = match value {
