@@ -129,10 +129,11 @@ def module_logdir(request: pytest.FixtureRequest) -> Path:
     d.mkdir(parents=True, exist_ok=True)
     latest = LOG_BASE / "latest"
     try:
+        newest = max(x.name for x in LOG_BASE.iterdir() if re.fullmatch(r"\d{8}-\d{6}-\d+", x.name))
         if latest.is_symlink() or not latest.exists():
             tmp = LOG_BASE / f".latest-{os.getpid()}"
             tmp.unlink(missing_ok=True)
-            tmp.symlink_to(RUN_ID)
+            tmp.symlink_to(newest)
             tmp.replace(latest)
         _prune_old_runs()
     except OSError:

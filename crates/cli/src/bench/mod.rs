@@ -225,7 +225,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
                     _ => None,
                 };
                 let scripts_before = match probe {
-                    Some(probe) => Some(probe.script_stats().await?),
+                    Some(probe) => Some((probe.script_stats().await?, probe.cpu_usec().await?)),
                     None => None,
                 };
                 let load = Load {
@@ -244,10 +244,11 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
                         log.unwrap_or_default()
                     )
                 })?;
-                if let (Some(probe), Some(before)) = (probe, scripts_before) {
+                if let (Some(probe), Some((before, cpu_before))) = (probe, scripts_before) {
                     let delta = probe.script_stats().await?.since(before);
                     redis_totals.scripts += delta.calls;
                     redis_totals.script_usec += delta.usec;
+                    redis_totals.cpu_usec += probe.cpu_usec().await?.saturating_sub(cpu_before);
                     redis_totals.tool_calls += outcome.total_calls;
                 }
                 let cpu_us_per_call = match (cpu_before, cpu_after) {

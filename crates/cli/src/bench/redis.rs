@@ -59,6 +59,12 @@ impl RedisProbe {
         Ok(script_stats(&info))
     }
 
+    /// CPU time (user + system) the Redis server has used since it started, in microseconds.
+    pub async fn cpu_usec(&self) -> anyhow::Result<u64> {
+        let info = self.command(&["INFO", "cpu"]).await?;
+        Ok(cpu_usec(&info))
+    }
+
     /// The median time of `count` PING round trips on one connection.
     pub async fn ping_round_trip(&self, count: usize) -> anyhow::Result<Duration> {
         let mut connection = self.open().await?;
@@ -152,6 +158,18 @@ fn script_stats(info: &str) -> ScriptStats {
         })
 }
 
+/// `used_cpu_sys` + `used_cpu_user` (seconds with decimals) of `INFO cpu`, in microseconds.
+fn cpu_usec(info: &str) -> u64 {
+    let seconds: f64 = info
+        .lines()
+        .filter_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            matches!(key, "used_cpu_sys" | "used_cpu_user").then(|| value.trim().parse::<f64>().ok())?
+        })
+        .sum();
+    (seconds * 1e6) as u64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,5 +179,11 @@ mod tests {
         let info = "# Commandstats\r\ncmdstat_ping:calls=5,usec=1\r\ncmdstat_evalsha:calls=12,usec=40,usec_per_call=3.3\r\n\
                     cmdstat_eval:calls=1,usec=9\r\ncmdstat_script|load:calls=1,usec=3\r\ncmdstat_fcall:calls=2,usec=1\r\n";
         assert_eq!(script_stats(info), ScriptStats { calls: 15, usec: 50 });
+    }
+
+    #[test]
+    fn reads_the_server_cpu_time() {
+        let info = "# CPU\r\nused_cpu_sys:1.500000\r\nused_cpu_user:2.25\r\nused_cpu_sys_children:9.0\r\n";
+        assert_eq!(cpu_usec(info), 3_750_000);
     }
 }

@@ -32,8 +32,10 @@ pub struct Row {
 pub struct RedisTotals {
     /// EVALSHA / EVAL / FCALL calls.
     pub scripts: u64,
-    /// Microseconds Redis spent running them.
+    /// Microseconds Redis spent running them (wall time: includes waiting for a CPU).
     pub script_usec: u64,
+    /// CPU time the Redis server used meanwhile, in microseconds.
+    pub cpu_usec: u64,
     /// `tools/call` answered by the gateway (warm-up included).
     pub tool_calls: u64,
 }
@@ -198,14 +200,17 @@ pub fn render(results: &Results, kinds: &[Kind], concurrencies: &[usize]) -> Str
     match results.redis_script_calls {
         Some(totals) => {
             let per_script = (totals.scripts > 0).then(|| totals.script_usec as f64 / totals.scripts as f64);
+            let cpu_per_call =
+                (totals.tool_calls > 0).then(|| totals.cpu_usec as f64 / totals.tool_calls as f64);
             let _ = writeln!(
                 out,
-                "Redis script calls per tool call: {} ({} EVALSHA/EVAL/FCALL for {} tools/call); {} µs inside Redis per script call; \
-                 Redis PING round trip {} µs",
+                "Redis script calls per tool call: {} ({} EVALSHA/EVAL/FCALL for {} tools/call); Redis spent {} µs per script \
+                 call (wall) and {} µs of CPU per tool call; Redis PING round trip {} µs",
                 show(summary.redis_calls_per_call, 3),
                 totals.scripts,
                 totals.tool_calls,
                 show(per_script, 1),
+                show(cpu_per_call, 1),
                 show(results.redis_ping_us, 1)
             );
         }
