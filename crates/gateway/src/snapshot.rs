@@ -48,7 +48,7 @@ impl GrantSnapshot {
 pub struct PolicySnapshot {
     pub id: PolicyId,
     pub version: i64,
-    pub compiled: CompiledPolicy,
+    pub compiled: Arc<CompiledPolicy>,
     loaded_at: Instant,
 }
 
@@ -312,13 +312,29 @@ impl SnapshotCache {
             .await
         {
             Ok(Some(policy)) => {
-                let compiled = toolgate_policy::compile(&policy.document).map_err(|errors| {
-                    SnapshotError::Invalid(format!(
-                        "stored policy {} does not compile ({} errors)",
-                        policy.id,
-                        errors.len()
-                    ))
-                })?;
+                // The same version as the cached one: reuse its compiled form instead of compiling again.
+                let unchanged = cached
+                    .as_ref()
+                    .filter(|snapshot| snapshot.version == policy.version);
+                let compiled = match unchanged {
+                    Some(snapshot) => snapshot.compiled.clone(),
+                    None => {
+                        // Compiling a large policy (many regexes) takes milliseconds: keep it off the
+                        // async workers.
+                        let document = policy.document.clone();
+                        let compiled =
+                            tokio::task::spawn_blocking(move || toolgate_policy::compile(&document))
+                                .await
+                                .map_err(|_| SnapshotError::Invalid("policy compilation panicked".into()))?;
+                        Arc::new(compiled.map_err(|errors| {
+                            SnapshotError::Invalid(format!(
+                                "stored policy {} does not compile ({} errors)",
+                                policy.id,
+                                errors.len()
+                            ))
+                        })?)
+                    }
+                };
                 let snapshot = Arc::new(PolicySnapshot {
                     id: policy.id,
                     version: policy.version,
