@@ -44,7 +44,7 @@ pub struct Load {
 /// One load phase's outcome.
 pub struct Outcome {
     pub histogram: Histogram<u64>,
-    /// Calls started while recording.
+    /// Successful calls started while recording (errors are neither counted nor timed).
     pub recorded: u64,
     /// Every `tools/call` answered in the phase, warm-up included.
     pub total_calls: u64,
@@ -224,10 +224,12 @@ async fn connection(
         let took = started.elapsed();
         stats.total_calls += 1;
         if status != StatusCode::OK || !is_success(&body) {
+            // A refusal is answered fast: counting it would flatter the target. Errors are reported apart.
             stats.errors += 1;
             if stats.first_error.is_none() {
                 stats.first_error = Some(format!("HTTP {status}: {}", excerpt(&body)));
             }
+            continue;
         }
         if now == RECORD {
             stats.recorded += 1;

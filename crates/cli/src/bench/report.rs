@@ -168,7 +168,8 @@ pub fn render(results: &Results, kinds: &[Kind], concurrencies: &[usize]) -> Str
     let runs = results.samples.values().map(Vec::len).max().unwrap_or(0);
     let _ = writeln!(
         out,
-        "(medians of {runs} run(s); CPU = user+system time per call of the gateway process or the bare proxy's threads)"
+        "(medians of {runs} run(s); calls/s and latencies count successful calls only, errors are summed over runs; \
+         CPU = user+system time per successful call of the gateway process or the bare proxy's threads)"
     );
     for error in &results.first_errors {
         let _ = writeln!(out, "WARNING: {error}");
