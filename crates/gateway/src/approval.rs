@@ -15,6 +15,7 @@ use axum::response::Response;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use http::header;
+use http_body_util::BodyExt;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
@@ -32,6 +33,7 @@ use crate::handler::Connection;
 use crate::refusal::{self, DecisionKind, Refusal};
 use crate::snapshot::PolicySnapshot;
 use crate::state::GatewayState;
+use crate::upstream::UpstreamResponse;
 
 /// How often a held call re-reads its approval when no event arrives.
 const POLL_EVERY: Duration = Duration::from_secs(1);
@@ -280,7 +282,7 @@ async fn wait(
 /// The end of a hold: forwarded (approved), or a refusal.
 enum Concluded {
     /// Forwarded after approval: the rule that asked for it and the approval that allowed it.
-    Forwarded(reqwest::Response, Option<(String, ApprovalId)>),
+    Forwarded(UpstreamResponse, Option<(String, ApprovalId)>),
     Refused(Refusal),
 }
 
@@ -535,9 +537,9 @@ fn progress_message(token: &str, count: u32, approval_id: &str) -> String {
 }
 
 /// Copies an upstream answer into the held call's event stream: SSE as it comes, JSON as one message.
-async fn relay_into(response: reqwest::Response, sender: &mpsc::Sender<Result<Bytes, Infallible>>) {
+async fn relay_into(response: UpstreamResponse, sender: &mpsc::Sender<Result<Bytes, Infallible>>) {
     let event_stream = crate::upstream::is_event_stream(response.headers());
-    let mut stream = response.bytes_stream();
+    let mut stream = response.into_body().into_data_stream();
     let mut json = Vec::new();
     while let Some(chunk) = stream.next().await {
         let Ok(chunk) = chunk else { break };

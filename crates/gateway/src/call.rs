@@ -216,9 +216,9 @@ pub(crate) async fn forward(
     connection: &Connection,
     call: &Call<'_>,
     limits: &[LimitCharge],
-) -> Result<reqwest::Response, Refusal> {
+) -> Result<upstream::UpstreamResponse, Refusal> {
     let held = reserve(state, connection, limits).await?;
-    let upstream_session = connection.session.as_ref().map(|claims| claims.upstream.as_str());
+    let upstream_session = connection.upstream_session();
     let started = Instant::now();
     let sent = state
         .inner

@@ -13,7 +13,7 @@ use toolgate_mcp::jsonrpc::{self, MessageKind, Payload};
 use toolgate_mcp::version::{self, Era};
 
 use crate::error::GatewayError;
-use crate::session::SessionClaims;
+use crate::session::{OpenedSession, SessionClaims};
 use crate::snapshot::{GrantSnapshot, ServerSnapshot, SnapshotError};
 use crate::state::GatewayState;
 use crate::upstream;
@@ -25,14 +25,20 @@ pub(crate) struct Connection {
     pub server: Arc<ServerSnapshot>,
     pub grant: Arc<GrantSnapshot>,
     /// The session the client named, opened; `None` before initialize (or for sessionless upstreams).
-    pub session: Option<SessionClaims>,
-    /// A short fingerprint of the client's session id, for the audit (the id itself is a credential).
-    pub session_fingerprint: Option<String>,
+    pub session: Option<Arc<OpenedSession>>,
 }
 
 impl Connection {
+    /// A short fingerprint of the client's session id, for the audit (the id itself is a credential).
     pub fn session_fingerprint(&self) -> Option<String> {
-        self.session_fingerprint.clone()
+        self.session.as_ref().map(|session| session.fingerprint.clone())
+    }
+
+    /// The upstream's own session id, to forward.
+    pub fn upstream_session(&self) -> Option<&str> {
+        self.session
+            .as_ref()
+            .map(|session| session.claims.upstream.as_str())
     }
 }
 
@@ -97,29 +103,24 @@ async fn authenticate(
             "this grant token was revoked or has expired",
         ));
     }
-    let session_fingerprint = headers.get(mcp_headers::MCP_SESSION_ID).map(|value| {
-        use sha2::Digest;
-        hex::encode(&sha2::Sha256::digest(value.as_bytes())[..8])
-    });
     let session = match headers.get(mcp_headers::MCP_SESSION_ID) {
         None => None,
         Some(value) => {
-            let claims = value
+            let opened = value
                 .to_str()
                 .ok()
-                .and_then(|text| SessionClaims::open(text, &state.inner.secret))
+                .and_then(|text| state.inner.sessions.open(text, &state.inner.secret))
                 .ok_or(GatewayError::SessionNotFound)?;
-            if claims.grant != grant.id || claims.server != server.server_id {
+            if opened.claims.grant != grant.id || opened.claims.server != server.server_id {
                 return Err(GatewayError::SessionNotFound);
             }
-            Some(claims)
+            Some(opened)
         }
     };
     Ok(Connection {
         server,
         grant,
         session,
-        session_fingerprint,
     })
 }
 
@@ -208,7 +209,7 @@ async fn post(
             _ => {}
         }
     }
-    let upstream_session = connection.session.as_ref().map(|claims| claims.upstream.as_str());
+    let upstream_session = connection.upstream_session();
     let response = state
         .inner
         .upstream
@@ -267,7 +268,7 @@ async fn stream(
     if check_protocol_header(headers)? == Some(Era::Modern) {
         return Err(GatewayError::MethodNotAllowed);
     }
-    let upstream_session = connection.session.as_ref().map(|claims| claims.upstream.as_str());
+    let upstream_session = connection.upstream_session();
     let response = state
         .inner
         .upstream

@@ -5,6 +5,7 @@ use axum::response::Response;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use http::{HeaderMap, Method, header};
+use http_body_util::BodyExt;
 use serde_json::value::RawValue;
 use toolgate_mcp::sse::{self, SseDecoder};
 use toolgate_mcp::tools;
@@ -38,7 +39,7 @@ pub(crate) async fn handle(
     // A grant without a policy may call nothing, so it sees nothing.
     let keep = move |name: &str| policy.as_ref().is_some_and(|p| p.compiled.lists_tool(name));
 
-    let upstream_session = connection.session.as_ref().map(|claims| claims.upstream.as_str());
+    let upstream_session = connection.upstream_session();
     let response = state
         .inner
         .upstream
@@ -57,9 +58,9 @@ pub(crate) async fn handle(
     if upstream::is_event_stream(response.headers()) {
         let mut decoder = SseDecoder::new();
         let mut keep = keep;
-        let events = response.bytes_stream().map(move |chunk| {
+        let events = response.into_body().into_data_stream().map(move |chunk| {
             let chunk =
-                chunk.map_err(|error| std::io::Error::other(upstream::describe_transport_error(&error)))?;
+                chunk.map_err(|error| std::io::Error::other(upstream::describe_body_error(&error)))?;
             let mut out = Vec::new();
             let events = decoder.feed(&chunk).map_err(std::io::Error::other)?;
             for mut event in events {
@@ -81,12 +82,11 @@ pub(crate) async fn handle(
         .map_err(|_| GatewayError::Upstream("could not relay the upstream's answer".into()))
 }
 
-async fn read_bounded(response: reqwest::Response) -> Result<Vec<u8>, GatewayError> {
-    let mut stream = response.bytes_stream();
+async fn read_bounded(response: upstream::UpstreamResponse) -> Result<Vec<u8>, GatewayError> {
+    let mut stream = response.into_body().into_data_stream();
     let mut out = Vec::new();
     while let Some(chunk) = stream.next().await {
-        let chunk =
-            chunk.map_err(|error| GatewayError::Upstream(upstream::describe_transport_error(&error)))?;
+        let chunk = chunk.map_err(|error| GatewayError::Upstream(upstream::describe_body_error(&error)))?;
         if out.len() + chunk.len() > MAX_LIST_BYTES {
             return Err(GatewayError::Upstream(
                 "the upstream's tools/list answer is too large".into(),

@@ -2,9 +2,13 @@
 //! session id, the grant, the server and the protocol version, so any worker can serve any request of
 //! any session without a session store. A tampered or foreign id does not open.
 
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use toolgate_domain::{GrantId, SecretKey, ServerId};
 
 const ASSOCIATED: &[u8] = b"toolgate-mcp-session:v1";
@@ -40,6 +44,62 @@ impl SessionClaims {
         let plain = key.open(&sealed, ASSOCIATED).ok()?;
         serde_json::from_slice(&plain).ok()
     }
+}
+
+/// A client's session id, opened: what it claims, and a short fingerprint of it for the audit (the id
+/// itself is a credential and is never stored).
+#[derive(Debug)]
+pub struct OpenedSession {
+    pub claims: SessionClaims,
+    pub fingerprint: String,
+}
+
+/// Session ids that opened before, so the AEAD runs once per session rather than once per request.
+/// Only ids that opened are kept (garbage cannot fill it), keyed by the whole id (a lookup is as strict
+/// as opening it), and the map is bounded: when full it starts over.
+pub struct OpenedSessions {
+    opened: RwLock<HashMap<Box<str>, Arc<OpenedSession>>>,
+    capacity: usize,
+}
+
+impl OpenedSessions {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            opened: RwLock::default(),
+            capacity: capacity.max(1),
+        }
+    }
+
+    pub fn open(&self, encoded: &str, key: &SecretKey) -> Option<Arc<OpenedSession>> {
+        let known = self
+            .opened
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(encoded)
+            .cloned();
+        if known.is_some() {
+            return known;
+        }
+        let claims = SessionClaims::open(encoded, key)?;
+        let opened = Arc::new(OpenedSession {
+            claims,
+            fingerprint: fingerprint(encoded),
+        });
+        let mut map = self
+            .opened
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if map.len() >= self.capacity {
+            map.clear();
+        }
+        map.insert(encoded.into(), opened.clone());
+        Some(opened)
+    }
+}
+
+/// The first 8 bytes of the id's SHA-256, in hex.
+pub fn fingerprint(encoded: &str) -> String {
+    hex::encode(&Sha256::digest(encoded.as_bytes())[..8])
 }
 
 #[cfg(test)]
@@ -81,6 +141,43 @@ mod tests {
         assert_eq!(
             SessionClaims::open(&claims.seal(&key()), &SecretKey::from_bytes([8; 32])),
             None
+        );
+    }
+
+    #[test]
+    fn opened_sessions_remember_only_what_opens_and_stay_bounded() {
+        let sessions = OpenedSessions::new(2);
+        let seal = |upstream: &str| {
+            SessionClaims {
+                upstream: upstream.into(),
+                grant: GrantId::new(),
+                server: ServerId::new(),
+                protocol_version: None,
+            }
+            .seal(&key())
+        };
+        let first = seal("one");
+        let opened = sessions.open(&first, &key()).expect("opens");
+        assert_eq!(opened.claims.upstream, "one");
+        assert_eq!(opened.fingerprint, fingerprint(&first));
+        // A remembered id is still bound to its exact text and to the key for ids never seen.
+        assert!(Arc::ptr_eq(
+            &opened,
+            &sessions.open(&first, &key()).expect("again")
+        ));
+        assert!(sessions.open(&format!("{first}A"), &key()).is_none());
+        assert!(
+            sessions
+                .open(&seal("other"), &SecretKey::from_bytes([9; 32]))
+                .is_none()
+        );
+        for name in ["two", "three", "four"] {
+            assert!(sessions.open(&seal(name), &key()).is_some());
+        }
+        assert!(sessions.opened.read().expect("lock").len() <= 2);
+        assert_eq!(
+            sessions.open(&first, &key()).expect("reopens").claims.upstream,
+            "one"
         );
     }
 }

@@ -4,6 +4,7 @@
 //! snapshot keeps being used (fail-static) and a warning is logged.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -19,13 +20,15 @@ use toolgate_store::{Store, StoreError};
 pub struct ServerSnapshot {
     pub account_id: AccountId,
     pub server_id: ServerId,
-    pub url: reqwest::Url,
+    /// The upstream endpoint, parsed once at load.
+    pub uri: http::Uri,
     /// The server's configured upstream headers, opened.
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub log_argument_values: bool,
     /// Tools whose definition changed since it was accepted (for `pin_tools`).
     pub changed_tools: HashSet<String>,
     loaded_at: Instant,
+    refreshing: AtomicBool,
 }
 
 #[derive(Debug)]
@@ -36,6 +39,7 @@ pub struct GrantSnapshot {
     pub policy_id: Option<PolicyId>,
     pub expires_at: Option<OffsetDateTime>,
     pub revoked: bool,
+    refreshing: AtomicBool,
 }
 
 impl GrantSnapshot {
@@ -50,6 +54,19 @@ pub struct PolicySnapshot {
     pub version: i64,
     pub compiled: Arc<CompiledPolicy>,
     loaded_at: Instant,
+    refreshing: AtomicBool,
+}
+
+/// Whether a request should (re)load a snapshot it found, or use it as it is.
+///
+/// Past its TTL a snapshot is still served (it was right until a change event said otherwise; the TTL
+/// only heals a lost event) while exactly one request reloads it: stale-while-revalidate, so a busy
+/// worker never sends every in-flight request to the store at once.
+fn must_load(loaded_at: Instant, refreshing: &AtomicBool, ttl: Duration, store_down: bool) -> bool {
+    if loaded_at.elapsed() < ttl || store_down {
+        return false;
+    }
+    !refreshing.swap(true, Ordering::AcqRel)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +92,9 @@ pub struct SnapshotCache {
     /// `None` caches "no such token" briefly so a flood of bad tokens does not reach the database.
     grants: RwLock<HashMap<TokenHash, GrantEntry>>,
     policies: RwLock<HashMap<PolicyId, Arc<PolicySnapshot>>>,
+    /// One policy load (and compile) at a time when none is cached: a cold start or a new version under
+    /// many connections compiles once, not once per waiting request.
+    policy_loads: tokio::sync::Mutex<()>,
     /// After a failed load the store is not asked again until then: requests are answered from the
     /// snapshots at once (fail-static) instead of each waiting for a dead database.
     store_down_until: Mutex<Option<Instant>>,
@@ -97,6 +117,7 @@ impl SnapshotCache {
             servers: RwLock::default(),
             grants: RwLock::default(),
             policies: RwLock::default(),
+            policy_loads: tokio::sync::Mutex::new(()),
             store_down_until: Mutex::new(None),
         }
     }
@@ -168,7 +189,12 @@ impl SnapshotCache {
         let key = (account_slug.to_owned(), server_slug.to_owned());
         let cached = read(&self.servers).get(&key).cloned();
         if let Some(snapshot) = &cached
-            && (snapshot.loaded_at.elapsed() < self.ttl || self.store_down())
+            && !must_load(
+                snapshot.loaded_at,
+                &snapshot.refreshing,
+                self.ttl,
+                self.store_down(),
+            )
         {
             return Ok(cached);
         }
@@ -182,7 +208,12 @@ impl SnapshotCache {
                 write(&self.servers).remove(&key);
                 Ok(None)
             }
-            Err(error) => stale_or(cached, error),
+            Err(error) => {
+                if let Some(snapshot) = &cached {
+                    snapshot.refreshing.store(false, Ordering::Release);
+                }
+                stale_or(cached, error)
+            }
         }
     }
 
@@ -201,8 +232,7 @@ impl SnapshotCache {
         if server.slug.as_str() != server_slug {
             return Ok(None);
         }
-        let url = reqwest::Url::parse(&server.url)
-            .map_err(|e| SnapshotError::Invalid(format!("server url: {e}")))?;
+        let uri = upstream_uri(&server.url)?;
         let headers = match &server.headers_sealed {
             Some(sealed) => self.open_headers(server.id, sealed)?,
             None => Vec::new(),
@@ -218,11 +248,12 @@ impl SnapshotCache {
         Ok(Some(ServerSnapshot {
             account_id: account.id,
             server_id: server.id,
-            url,
+            uri,
             headers,
             log_argument_values: server.log_argument_values,
             changed_tools,
             loaded_at: Instant::now(),
+            refreshing: AtomicBool::new(false),
         }))
     }
 
@@ -258,15 +289,14 @@ impl SnapshotCache {
     ) -> Result<Option<Arc<GrantSnapshot>>, SnapshotError> {
         self.apply_events();
         let cached = read(&self.grants).get(&hash).cloned();
-        if let Some((snapshot, loaded_at)) = &cached {
-            let ttl = if snapshot.is_some() {
-                self.ttl
-            } else {
-                NEGATIVE_TTL
-            };
-            if loaded_at.elapsed() < ttl || (snapshot.is_some() && self.store_down()) {
-                return Ok(snapshot.clone().filter(|g| g.account_id == account_id));
+        match &cached {
+            Some((Some(snapshot), loaded_at))
+                if !must_load(*loaded_at, &snapshot.refreshing, self.ttl, self.store_down()) =>
+            {
+                return Ok(Some(snapshot.clone()).filter(|g| g.account_id == account_id));
             }
+            Some((None, loaded_at)) if loaded_at.elapsed() < NEGATIVE_TTL => return Ok(None),
+            _ => {}
         }
         match self
             .bounded(async { Ok(self.store.find_grant_by_token(account_id, hash).await?) })
@@ -281,6 +311,7 @@ impl SnapshotCache {
                         policy_id: grant.policy_id,
                         expires_at: grant.expires_at,
                         revoked: grant.revoked_at.is_some(),
+                        refreshing: AtomicBool::new(false),
                     })
                 });
                 write(&self.grants).insert(hash, (snapshot.clone(), Instant::now()));
@@ -290,6 +321,9 @@ impl SnapshotCache {
                 let stale = cached
                     .and_then(|(snapshot, _)| snapshot)
                     .filter(|g| g.account_id == account_id);
+                if let Some(snapshot) = &stale {
+                    snapshot.refreshing.store(false, Ordering::Release);
+                }
                 stale_or(stale, error)
             }
         }
@@ -301,12 +335,32 @@ impl SnapshotCache {
         policy_id: PolicyId,
     ) -> Result<Option<Arc<PolicySnapshot>>, SnapshotError> {
         self.apply_events();
-        let cached = read(&self.policies).get(&policy_id).cloned();
+        let mut cached = read(&self.policies).get(&policy_id).cloned();
         if let Some(snapshot) = &cached
-            && (snapshot.loaded_at.elapsed() < self.ttl || self.store_down())
+            && !must_load(
+                snapshot.loaded_at,
+                &snapshot.refreshing,
+                self.ttl,
+                self.store_down(),
+            )
         {
             return Ok(cached);
         }
+        // Nothing cached: wait for whoever is loading already, then look again.
+        let _loading = match cached {
+            Some(_) => None,
+            None => {
+                let guard = self.policy_loads.lock().await;
+                self.apply_events();
+                cached = read(&self.policies).get(&policy_id).cloned();
+                if let Some(snapshot) = &cached
+                    && snapshot.loaded_at.elapsed() < self.ttl
+                {
+                    return Ok(cached);
+                }
+                Some(guard)
+            }
+        };
         match self
             .bounded(async { Ok(self.store.get_policy(account_id, policy_id).await?) })
             .await
@@ -340,6 +394,7 @@ impl SnapshotCache {
                     version: policy.version,
                     compiled,
                     loaded_at: Instant::now(),
+                    refreshing: AtomicBool::new(false),
                 });
                 write(&self.policies).insert(policy_id, snapshot.clone());
                 Ok(Some(snapshot))
@@ -348,9 +403,28 @@ impl SnapshotCache {
                 write(&self.policies).remove(&policy_id);
                 Ok(None)
             }
-            Err(error) => stale_or(cached, error),
+            Err(error) => {
+                if let Some(snapshot) = &cached {
+                    snapshot.refreshing.store(false, Ordering::Release);
+                }
+                stale_or(cached, error)
+            }
         }
     }
+}
+
+/// The server's URL as the forwarding client needs it: absolute, http or https.
+fn upstream_uri(url: &str) -> Result<http::Uri, SnapshotError> {
+    // Parsed by the URL standard first (as the API validated it), so what is forwarded to is what
+    // was registered.
+    let parsed = url::Url::parse(url).map_err(|e| SnapshotError::Invalid(format!("server url: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(SnapshotError::Invalid(format!(
+            "server url: unsupported scheme {:?}",
+            parsed.scheme()
+        )));
+    }
+    http::Uri::try_from(parsed.as_str()).map_err(|e| SnapshotError::Invalid(format!("server url: {e}")))
 }
 
 fn stale_or<T>(stale: Option<Arc<T>>, error: SnapshotError) -> Result<Option<Arc<T>>, SnapshotError> {

@@ -7,6 +7,7 @@ use toolgate_domain::SecretKey;
 use toolgate_store::Store;
 
 use crate::audit::AuditWriter;
+use crate::session::OpenedSessions;
 use crate::snapshot::SnapshotCache;
 use crate::upstream::Upstream;
 
@@ -42,6 +43,9 @@ impl GatewayConfig {
     }
 }
 
+/// Opened session ids kept per worker (each ~200 bytes of id and claims).
+const SESSIONS_REMEMBERED: usize = 20_000;
+
 #[derive(Clone)]
 pub struct GatewayState {
     pub(crate) inner: Arc<Inner>,
@@ -58,6 +62,7 @@ pub(crate) struct Inner {
     pub max_body_bytes: usize,
     pub cache: SnapshotCache,
     pub upstream: Upstream,
+    pub sessions: OpenedSessions,
 }
 
 impl GatewayState {
@@ -79,6 +84,7 @@ impl GatewayState {
                 max_body_bytes: config.max_body_bytes,
                 cache,
                 upstream: Upstream::new(),
+                sessions: OpenedSessions::new(SESSIONS_REMEMBERED),
             }),
         }
     }

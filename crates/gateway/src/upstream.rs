@@ -6,6 +6,12 @@ use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use toolgate_mcp::headers as mcp_headers;
 
 use crate::error::GatewayError;
@@ -24,8 +30,17 @@ const FORWARDED_MCP_HEADERS: [&str; 2] = [mcp_headers::MCP_PROTOCOL_VERSION, mcp
 const RELAYED_RESPONSE_HEADERS: [HeaderName; 3] =
     [header::CONTENT_TYPE, header::CACHE_CONTROL, header::RETRY_AFTER];
 
+/// The answer of an upstream, its body not read yet.
+pub(crate) type UpstreamResponse = http::Response<Incoming>;
+/// The connection pool for forwarded calls: plain HTTP, or HTTPS with the webpki roots.
+type ForwardClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
 pub struct Upstream {
+    /// For the catalog sync (a few requests now and then), where convenience beats speed.
     client: reqwest::Client,
+    /// For every forwarded request: hyper's pooled client with nothing in between (no redirect
+    /// policy, no URL re-parsing, no proxy matching), so the answer's body is relayed as it is.
+    forward: ForwardClient,
 }
 
 impl Default for Upstream {
@@ -34,17 +49,34 @@ impl Default for Upstream {
     }
 }
 
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
 impl Upstream {
     pub fn new() -> Self {
         let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
+            .connect_timeout(CONNECT_TIMEOUT)
             .tcp_nodelay(true)
-            .pool_idle_timeout(Duration::from_secs(60))
+            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             // An upstream redirect is not followed: it could point the injected credentials elsewhere.
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("reqwest client with static settings builds");
-        Self { client }
+        let mut http = HttpConnector::new();
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(CONNECT_TIMEOUT));
+        http.enforce_http(false);
+        let connector = HttpsConnectorBuilder::new()
+            .with_webpki_roots()
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        // hyper's client never follows redirects, so the injected credentials stay with this server.
+        let forward = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+            .pool_timer(TokioTimer::new())
+            .build(connector);
+        Self { client, forward }
     }
 
     pub fn client(&self) -> &reqwest::Client {
@@ -59,9 +91,12 @@ impl Upstream {
         client_headers: &HeaderMap,
         upstream_session: Option<&str>,
         body: Option<Bytes>,
-    ) -> Result<reqwest::Response, GatewayError> {
-        let mut request = self.client.request(method, server.url.clone());
-        let mut headers = HeaderMap::new();
+    ) -> Result<UpstreamResponse, GatewayError> {
+        let mut request = http::Request::new(Full::new(body.unwrap_or_default()));
+        *request.method_mut() = method;
+        *request.uri_mut() = server.uri.clone();
+        let headers = request.headers_mut();
+        headers.reserve(FORWARDED_REQUEST_HEADERS.len() + server.headers.len() + 2);
         for name in FORWARDED_REQUEST_HEADERS {
             if let Some(value) = client_headers.get(&name) {
                 headers.insert(name, value.clone());
@@ -80,28 +115,36 @@ impl Upstream {
         for (name, value) in &server.headers {
             headers.insert(name.clone(), value.clone());
         }
-        request = request.headers(headers);
-        if let Some(body) = body {
-            request = request.body(body);
-        }
-        request
-            .send()
+        self.forward
+            .request(request)
             .await
-            .map_err(|error| GatewayError::Upstream(describe_transport_error(&error)))
+            .map_err(|error| GatewayError::Upstream(describe_forward_error(&error)))
     }
 }
 
-/// A short, model- and human-readable account of why the upstream could not be reached.
-pub fn describe_transport_error(error: &reqwest::Error) -> String {
+/// Why a forwarded request found no upstream, for the model and the log.
+fn describe_forward_error(error: &hyper_util::client::legacy::Error) -> String {
     let what = if error.is_connect() {
         "connection failed"
-    } else if error.is_timeout() {
-        "timed out"
     } else {
         "request failed"
     };
+    describe_with_cause(what, error)
+}
+
+/// Why an upstream's answer could not be read to its end.
+pub(crate) fn describe_body_error(error: &hyper::Error) -> String {
+    let what = if error.is_timeout() {
+        "timed out"
+    } else {
+        "the answer broke off"
+    };
+    describe_with_cause(what, error)
+}
+
+fn describe_with_cause(what: &str, error: &(dyn std::error::Error + 'static)) -> String {
     let mut cause = String::new();
-    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(error);
+    let mut source: Option<&dyn std::error::Error> = error.source();
     while let Some(inner) = source {
         cause = inner.to_string();
         source = inner.source();
@@ -113,8 +156,20 @@ pub fn describe_transport_error(error: &reqwest::Error) -> String {
     }
 }
 
+/// A short, model- and human-readable account of why the upstream could not be reached (catalog sync).
+pub fn describe_transport_error(error: &reqwest::Error) -> String {
+    let what = if error.is_connect() {
+        "connection failed"
+    } else if error.is_timeout() {
+        "timed out"
+    } else {
+        "request failed"
+    };
+    describe_with_cause(what, error)
+}
+
 /// Copies status and the relayed headers of an upstream answer.
-pub(crate) fn response_head(upstream: &reqwest::Response) -> http::response::Builder {
+pub(crate) fn response_head(upstream: &UpstreamResponse) -> http::response::Builder {
     let mut builder = Response::builder().status(upstream.status());
     for name in RELAYED_RESPONSE_HEADERS {
         if let Some(value) = upstream.headers().get(&name) {
@@ -124,14 +179,14 @@ pub(crate) fn response_head(upstream: &reqwest::Response) -> http::response::Bui
     builder
 }
 
-/// Relays an upstream answer, body streamed as it arrives.
-pub(crate) fn relay(upstream: reqwest::Response, session_id: Option<HeaderValue>) -> Response {
+/// Relays an upstream answer, body streamed as it arrives (with its length, when the upstream gave one).
+pub(crate) fn relay(upstream: UpstreamResponse, session_id: Option<HeaderValue>) -> Response {
     let mut builder = response_head(&upstream);
     if let Some(session_id) = session_id {
         builder = builder.header(mcp_headers::MCP_SESSION_ID, session_id);
     }
     builder
-        .body(Body::from_stream(upstream.bytes_stream()))
+        .body(Body::new(upstream.into_body()))
         .unwrap_or_else(|_| StatusCode::BAD_GATEWAY.into_response())
 }
 
