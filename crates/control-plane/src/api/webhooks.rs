@@ -11,9 +11,8 @@ use toolgate_store::{WebhookDelivery, WebhookDeliveryStatus};
 use crate::api::page::Page;
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, Member};
+use crate::service::webhooks;
 use crate::state::AppState;
-
-const MAX_LIMIT: u32 = 200;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/accounts/{acct}/webhook-deliveries", get(list))
@@ -72,15 +71,7 @@ async fn list(
         return Err(ApiError::BadRequest(format!("unknown cursor {cursor:?}")));
     }
     let limit = query.limit.unwrap_or(100);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::BadRequest(format!(
-            "limit must be between 1 and {MAX_LIMIT}"
-        )));
-    }
-    let deliveries = state
-        .store
-        .list_webhook_deliveries(member.account.id, limit)
-        .await?;
+    let deliveries = webhooks::deliveries(&state, member.account.id, limit).await?;
     Ok(Json(Page::all(
         deliveries.into_iter().map(DeliveryView::from).collect(),
     )))

@@ -18,7 +18,8 @@ pub struct Layout {
     pub csrf_token: String,
     pub accounts: Vec<AccountLink>,
     pub account: Option<AccountLink>,
-    /// Which nav item is current: "overview", "servers", "grants", "approvals", "activity", or "".
+    /// Which nav item is current: "overview", "servers", "grants", "approvals", "activity",
+    /// "settings", or "".
     pub section: &'static str,
 }
 

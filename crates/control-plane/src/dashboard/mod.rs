@@ -17,6 +17,7 @@ mod overview;
 mod policies;
 pub mod risk;
 mod servers;
+mod settings;
 
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(grants::router())
         .merge(policies::router())
         .merge(approvals::router().merge(activity::router()))
+        .merge(settings::router())
         .fallback(error::not_found)
         .layer(from_fn_with_state(state, csrf::protect))
         .layer(from_fn(headers::security))

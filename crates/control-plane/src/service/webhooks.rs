@@ -14,7 +14,7 @@ use sha2::Sha256;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use toolgate_domain::{AccountId, ApprovalId};
-use toolgate_store::{Account, ApprovalStatus, NewWebhookDelivery};
+use toolgate_store::{Account, ApprovalStatus, NewWebhookDelivery, WebhookDelivery, WebhookDeliveryStatus};
 
 use super::approvals::{self, Described};
 use crate::error::ApiError;
@@ -91,6 +91,50 @@ pub async fn enqueue(
     Ok(Some(id))
 }
 
+/// At most this many deliveries are listed at once.
+pub const MAX_LISTED: u32 = 200;
+
+/// How far back a failed delivery counts as a recent failure (the dashboard's warning).
+pub const RECENT_FAILURES: time::Duration = time::Duration::hours(24);
+
+/// The account's newest deliveries (`limit`: 1 to [`MAX_LISTED`]), newest first: what
+/// `GET …/webhook-deliveries` and the dashboard's settings page list.
+pub async fn deliveries(
+    state: &AppState,
+    account_id: AccountId,
+    limit: u32,
+) -> Result<Vec<WebhookDelivery>, ApiError> {
+    if !(1..=MAX_LISTED).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be between 1 and {MAX_LISTED}"
+        )));
+    }
+    Ok(state.store.list_webhook_deliveries(account_id, limit).await?)
+}
+
+/// Given up, or waiting for a retry after a failed attempt.
+pub fn is_failing(delivery: &WebhookDelivery) -> bool {
+    match delivery.status {
+        WebhookDeliveryStatus::Failed => true,
+        WebhookDeliveryStatus::Pending => delivery.attempts > 0,
+        WebhookDeliveryStatus::Delivered => false,
+    }
+}
+
+/// Of `deliveries`, how many were created within [`RECENT_FAILURES`] of `now` and are failing.
+pub fn count_recent_failures(deliveries: &[WebhookDelivery], now: OffsetDateTime) -> usize {
+    deliveries
+        .iter()
+        .filter(|delivery| delivery.created_at > now - RECENT_FAILURES && is_failing(delivery))
+        .count()
+}
+
+/// How many of the account's newest deliveries failed recently (for the navigation's warning).
+pub async fn recent_failures(state: &AppState, account_id: AccountId) -> Result<usize, ApiError> {
+    let newest = deliveries(state, account_id, 50).await?;
+    Ok(count_recent_failures(&newest, OffsetDateTime::now_utc()))
+}
+
 fn rfc3339(at: OffsetDateTime) -> Value {
     at.format(&Rfc3339).map(Value::String).unwrap_or(Value::Null)
 }
@@ -148,6 +192,37 @@ mod tests {
             sign("whsec_test", 1_700_000_000, b"{}"),
             "sha256=35495024f4ef3f94e5a93e22221544c4b75e9a42300cd965ab81cb85cd994e91"
         );
+    }
+
+    fn delivery(status: WebhookDeliveryStatus, attempts: i64, age: time::Duration) -> WebhookDelivery {
+        let now = OffsetDateTime::now_utc();
+        WebhookDelivery {
+            id: 1,
+            account_id: AccountId(uuid::Uuid::nil()),
+            event_type: "approval.requested".into(),
+            payload: json!({}),
+            status,
+            attempts,
+            last_status_code: None,
+            last_error: None,
+            created_at: now - age,
+            next_attempt_at: None,
+            last_attempt_at: None,
+            delivered_at: None,
+        }
+    }
+
+    #[test]
+    fn recent_failures_are_given_up_or_retrying_deliveries_of_the_last_day() {
+        let minute = time::Duration::minutes(1);
+        let deliveries = [
+            delivery(WebhookDeliveryStatus::Failed, 8, minute),
+            delivery(WebhookDeliveryStatus::Pending, 2, minute),
+            delivery(WebhookDeliveryStatus::Pending, 0, minute),
+            delivery(WebhookDeliveryStatus::Delivered, 3, minute),
+            delivery(WebhookDeliveryStatus::Failed, 8, time::Duration::days(2)),
+        ];
+        assert_eq!(count_recent_failures(&deliveries, OffsetDateTime::now_utc()), 2);
     }
 
     #[test]

@@ -8,3 +8,4 @@ mod grants;
 mod helpers;
 mod isolation;
 mod servers;
+mod settings;
