@@ -129,14 +129,40 @@ async function createGrant(page, label, optionLabel) {
   assert.equal(response.status(), 200, `creating a grant answers the token page (got ${response.status()})`);
 }
 
+/** Clicks a link of the main navigation (its name may carry a badge: "Approvals 1 pending"). */
+async function openFromNav(page, name) {
+  const link = page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: new RegExp(`^${name}\\b`) });
+  const response = await clickAndNavigate(page, link);
+  assert.equal(response.status(), 200, `${name} answers its page (got ${response.status()} at ${page.url()})`);
+  assert.equal((await page.getByRole('heading', { level: 1 }).textContent()).trim(), name);
+}
+
+/** The Approvals link's badge in the main navigation: its text ("1 pending"), or null when it shows none. */
+async function approvalsBadge(page) {
+  const badge = page.getByRole('navigation', { name: 'Main' }).locator('#nav-approvals-count .nav-count');
+  if ((await badge.count()) === 0) return null;
+  return (await badge.textContent()).replace(/\s+/g, ' ').trim();
+}
+
+/** On the Approvals page: the pending approval of `tool` (an item of the list under "Waiting for a decision"). */
+function pendingApproval(page, tool) {
+  return page
+    .getByRole('region', { name: 'Waiting for a decision' })
+    .getByRole('listitem')
+    .filter({ has: page.getByRole('heading', { level: 3, name: tool, exact: true }) });
+}
+
 module.exports = {
   PASSWORD,
   addServer,
+  approvalsBadge,
   builderReady,
   clickAndNavigate,
   createGrant,
   createPolicy,
   jsonText,
+  openFromNav,
+  pendingApproval,
   saveBuilder,
   selectTab,
   signup,
