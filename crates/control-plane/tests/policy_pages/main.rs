@@ -364,3 +364,63 @@ async fn history_shows_diffs_and_rollback_saves_a_new_version() {
         .await;
     assert_eq!(garbage.status, StatusCode::BAD_REQUEST);
 }
+
+/// The admin events of the account, newest first, from the API.
+async fn admin_events(app: &App, user: &User) -> Vec<Value> {
+    let path = format!("/api/v1/accounts/{}/admin-events", user.slug);
+    let answer = app.api(Method::GET, &path, &user.token, None).await.json();
+    answer["items"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn dashboard_saves_record_admin_events_with_their_versions() {
+    let (app, user, server) = setup().await;
+    let base = format!("/a/{}/servers/{server}/policies", user.slug);
+    let path = format!("{base}/default");
+    let text = "{\"version\": \"1\", \"default\": \"deny\", \"tools\": {\"run_shell\": {}}}";
+    let saved = app.post_form(&user, &path, &[("document", text)]).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
+    let policy_id = current(&app, &user, &server).await["id"].clone();
+
+    let events = admin_events(&app, &user).await;
+    let save = &events[0];
+    assert_eq!(save["action"], "policy.saved", "{events:?}");
+    assert_eq!(save["target_type"], "policy");
+    assert_eq!(save["target_id"], policy_id);
+    assert_eq!(
+        (save["before_version"].clone(), save["after_version"].clone()),
+        (json!(1), json!(2))
+    );
+    assert_eq!(save["actor"], "ann@example.com", "the signed-in user");
+
+    let rollback = app
+        .post_form(&user, &format!("{path}/rollback"), &[("version", "1")])
+        .await;
+    assert_eq!(rollback.status, StatusCode::SEE_OTHER, "{}", rollback.text);
+    let events = admin_events(&app, &user).await;
+    assert_eq!(events[0]["action"], "policy.saved");
+    assert_eq!(
+        (
+            events[0]["before_version"].clone(),
+            events[0]["after_version"].clone()
+        ),
+        (json!(2), json!(3))
+    );
+
+    let created = app
+        .post_form(&user, &base, &[("name", "second"), ("start", "deny")])
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text);
+    let events = admin_events(&app, &user).await;
+    assert_eq!(events[0]["action"], "policy.created");
+    assert_eq!(events[0]["after_version"], 1);
+    assert_eq!(events[0]["actor"], "ann@example.com");
+
+    // A refused save records nothing.
+    let before = admin_events(&app, &user).await.len();
+    let invalid = app
+        .post_form(&user, &path, &[("document", "{\"version\": \"2\"}")])
+        .await;
+    assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(admin_events(&app, &user).await.len(), before);
+}

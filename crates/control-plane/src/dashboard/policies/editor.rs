@@ -170,7 +170,17 @@ pub async fn save(
     let server = lookup::server(&state, member.account.id, &server).await?;
     let policy = lookup::policy(&state, member.account.id, &server, &policy).await?;
     let result = match parse_and_check(&form.document) {
-        Ok(document) => save_version(&state, &server, &policy, document, member.user.id).await,
+        Ok(document) => {
+            save_version(
+                &state,
+                &member.account,
+                &server,
+                &policy,
+                document,
+                member.user.id,
+            )
+            .await
+        }
         Err(errors) => Err(SaveError::Invalid(errors)),
     };
     match result {

@@ -142,7 +142,16 @@ pub async fn rollback(
             "This policy has no version {wanted}."
         )));
     };
-    match save_version(&state, &server, &policy, old.document, member.user.id).await {
+    match save_version(
+        &state,
+        &member.account,
+        &server,
+        &policy,
+        old.document,
+        member.user.id,
+    )
+    .await
+    {
         Ok(saved) => {
             let account = member.account.slug.as_str();
             let url = policy_url(account, server.slug.as_str(), &saved.name, "");

@@ -8,15 +8,15 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use toolgate_cluster::ChangeEvent;
-use toolgate_store::{NewPolicy, Server, StoreError};
+use toolgate_store::Server;
 
 use super::{policy_url, recommended, server_url};
 use crate::dashboard::error::PageError;
 use crate::dashboard::extract::{DashboardMember, DashboardWriter};
 use crate::dashboard::form::{FieldErrors, PageForm};
 use crate::dashboard::layout::Layout;
-use crate::service::lookup;
+use crate::error::ApiError;
+use crate::service::{lookup, policies};
 use crate::state::AppState;
 use crate::validate;
 
@@ -153,7 +153,8 @@ pub async fn create(
     }
 }
 
-/// Creates version 1; `None` when the name is taken. Answers the editor's URL.
+/// Creates version 1 through `service::policies::create` (admin event, workers told); `None` when the
+/// name is taken. Answers the editor's URL.
 async fn create_policy(
     state: &AppState,
     member: &DashboardMember,
@@ -168,27 +169,13 @@ async fn create_policy(
             "starting policy does not compile: {detail}"
         )));
     }
-    let new_policy = NewPolicy {
-        name: name.to_owned(),
-        document,
-        created_by: Some(member.user.id),
-    };
-    let policy = match state
-        .store
-        .create_policy(member.account.id, server.id, new_policy)
-        .await
-    {
-        Ok(policy) => policy,
-        Err(StoreError::Conflict(_)) => return Ok(None),
-        Err(other) => return Err(other.into()),
-    };
-    state
-        .publish(ChangeEvent::PolicySaved {
-            account: member.account.id,
-            server: server.id,
-            policy: policy.id,
-        })
-        .await;
+    let author = Some(member.user.id);
+    let policy =
+        match policies::create(state, &member.account, server, name.to_owned(), document, author).await {
+            Ok(policy) => policy,
+            Err(ApiError::Conflict(_)) => return Ok(None),
+            Err(other) => return Err(other.into()),
+        };
     let account = member.account.slug.as_str();
     Ok(Some(policy_url(account, server.slug.as_str(), &policy.name, "")))
 }

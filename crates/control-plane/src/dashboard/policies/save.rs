@@ -1,14 +1,15 @@
 //! Saving from the no-JS forms: the same steps as `PUT /api/v1/…/policies/{policy}` (the compiler
-//! validates, the store keeps a new immutable version, gateway workers are told), answering the
-//! validator's errors with their pointers and, for JSON syntax errors, their line and column.
+//! validates, then `service::policies::save`: a new immutable version, an admin event, gateway workers
+//! are told), answering the validator's errors with their pointers and, for JSON syntax errors, their
+//! line and column.
 
 use serde_json::Value;
-use toolgate_cluster::ChangeEvent;
 use toolgate_domain::UserId;
 use toolgate_policy::PolicyError;
-use toolgate_store::{Policy, Server, StoreError};
+use toolgate_store::{Account, Policy, Server};
 
 use crate::dashboard::error::PageError;
+use crate::service::policies;
 use crate::state::AppState;
 
 /// Why a save did not happen.
@@ -38,31 +39,21 @@ pub fn parse_and_check(text: &str) -> Result<Value, Vec<PolicyError>> {
     })
 }
 
-/// Validates `document` and saves it as the policy's next version.
+/// Validates `document` and saves it as the policy's next version, through
+/// `service::policies::save` (as the API does): a new immutable version, an admin event with the
+/// versions before and after, and gateway workers are told.
 pub async fn save_version(
     state: &AppState,
+    account: &Account,
     server: &Server,
     policy: &Policy,
     document: Value,
     user: UserId,
 ) -> Result<Policy, SaveError> {
     toolgate_policy::compile(&document).map_err(SaveError::Invalid)?;
-    let saved = state
-        .store
-        .update_policy(server.account_id, policy.id, document, Some(user))
+    let saved = policies::save(state, account, server, policy, document, Some(user))
         .await
-        .map_err(|error| match error {
-            StoreError::NotFound => PageError::NotFound,
-            other => PageError::from(other),
-        })?;
-    tracing::info!(policy = %saved.id, version = saved.version, "policy saved from the dashboard");
-    state
-        .publish(ChangeEvent::PolicySaved {
-            account: server.account_id,
-            server: server.id,
-            policy: saved.id,
-        })
-        .await;
+        .map_err(PageError::from)?;
     Ok(saved)
 }
 
