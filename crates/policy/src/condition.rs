@@ -1,19 +1,16 @@
 //! One condition `{path, op, value}`: validated and compiled once, then tested per call.
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
-use regex::{Regex, RegexBuilder};
+use regex::Regex;
 use serde_json::Value;
 
 use crate::error::Errors;
 use crate::fields::{self, Object};
 use crate::path::ArgPath;
+use crate::regexes::Regexes;
 use crate::value_ops::{Num, json_equal, numeric};
-
-/// Compiled regexes are bounded so a policy cannot make the gateway build a huge automaton;
-/// the regex crate matches in linear time, so matching cost stays proportional to the input.
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
-const REGEX_DFA_SIZE_LIMIT: usize = 1 << 20;
 
 const OPS: &[&str] = &[
     "eq", "neq", "in", "not_in", "lt", "lte", "gt", "gte", "regex", "contains", "exists",
@@ -34,13 +31,19 @@ enum Test {
     /// `lt`, `lte`, `gt`, `gte`: holds when the argument compares to the bound with one of
     /// these orderings.
     Order(&'static [Ordering], Num),
-    Regex(Regex),
+    /// Shared with every other condition of the document that has the same pattern.
+    Regex(Arc<Regex>),
     Contains(Value),
     Exists(bool),
 }
 
 impl Condition {
-    pub(crate) fn compile(value: &Value, pointer: &str, errors: &mut Errors) -> Option<Self> {
+    pub(crate) fn compile(
+        value: &Value,
+        pointer: &str,
+        regexes: &mut Regexes,
+        errors: &mut Errors,
+    ) -> Option<Self> {
         let object = Object::open(value, pointer, &["path", "op", "value"], errors)?;
         let path = object.require("path", errors).and_then(|(path, path_pointer)| {
             let text = fields::string(path, &path_pointer, errors)?;
@@ -61,7 +64,7 @@ impl Condition {
             known
         });
         // Without a valid op the value cannot be checked, so it is not reported as well.
-        let test = op.and_then(|op| compile_test(op, &object, errors));
+        let test = op.and_then(|op| compile_test(op, &object, regexes, errors));
         Some(Self {
             path: path?,
             test: test?,
@@ -95,7 +98,7 @@ impl Condition {
     }
 }
 
-fn compile_test(op: &str, object: &Object<'_>, errors: &mut Errors) -> Option<Test> {
+fn compile_test(op: &str, object: &Object<'_>, regexes: &mut Regexes, errors: &mut Errors) -> Option<Test> {
     if op == "exists" {
         let Some((wanted, pointer)) = object.get("value") else {
             return Some(Test::Exists(true));
@@ -140,7 +143,7 @@ fn compile_test(op: &str, object: &Object<'_>, errors: &mut Errors) -> Option<Te
                 errors.push(pointer, "must be a string for op \"regex\"");
                 return None;
             };
-            match compile_regex(pattern) {
+            match regexes.get_or_compile(pattern) {
                 Ok(regex) => Test::Regex(regex),
                 Err(message) => {
                     errors.push(pointer, message);
@@ -150,26 +153,4 @@ fn compile_test(op: &str, object: &Object<'_>, errors: &mut Errors) -> Option<Te
         }
     };
     Some(test)
-}
-
-fn compile_regex(pattern: &str) -> Result<Regex, String> {
-    let built = RegexBuilder::new(pattern)
-        .size_limit(REGEX_SIZE_LIMIT)
-        .dfa_size_limit(REGEX_DFA_SIZE_LIMIT)
-        .build();
-    built.map_err(|error| match error {
-        regex::Error::CompiledTooBig(limit) => {
-            format!("regex is too large (the compiled size limit is {limit} bytes)")
-        }
-        regex::Error::Syntax(report) => {
-            // The report spans several lines with a caret diagram; its "error: " line is the
-            // part that reads well in an API answer.
-            let reason = report
-                .lines()
-                .find_map(|line| line.strip_prefix("error: "))
-                .unwrap_or("syntax error");
-            format!("invalid regex: {reason}")
-        }
-        other => format!("invalid regex: {other}"),
-    })
 }

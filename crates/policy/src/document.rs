@@ -12,6 +12,7 @@ use crate::glob::NameSet;
 use crate::limit::{ChargeTemplate, Limits, ON_COUNTER_ERROR};
 use crate::pointer;
 use crate::policy::{CompiledPolicy, ToolTable};
+use crate::regexes::Regexes;
 use crate::tool::compile_tool;
 
 const FIELDS: &[&str] = &[
@@ -123,6 +124,8 @@ fn compile_tools(
     errors: &mut Errors,
 ) -> ToolTable {
     let mut table = ToolTable::default();
+    // One per document: patterns repeated across tools are compiled once.
+    let mut regexes = Regexes::default();
     let Some(tools) = value.as_object() else {
         errors.push(at, "must be an object mapping tool names to rules");
         return table;
@@ -133,7 +136,15 @@ fn compile_tools(
             errors.push(tool_pointer, "tool name must not be empty");
             continue;
         }
-        if let Some(compiled) = compile_tool(key, rule, &tool_pointer, all_tools_charges, limits, errors) {
+        if let Some(compiled) = compile_tool(
+            key,
+            rule,
+            &tool_pointer,
+            all_tools_charges,
+            limits,
+            &mut regexes,
+            errors,
+        ) {
             table.insert(key, compiled);
         }
     }

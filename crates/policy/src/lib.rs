@@ -80,6 +80,7 @@ mod path;
 mod pointer;
 mod policy;
 pub mod recommend;
+mod regexes;
 pub mod risk;
 mod rules;
 mod strict_json;

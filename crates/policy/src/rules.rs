@@ -8,6 +8,7 @@ use crate::condition::Condition;
 use crate::error::Errors;
 use crate::fields::{self, Object};
 use crate::pointer;
+use crate::regexes::Regexes;
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum RuleKind {
@@ -43,6 +44,7 @@ pub(crate) fn compile_rules(
     value: &Value,
     list_pointer: &str,
     kind: RuleKind,
+    regexes: &mut Regexes,
     errors: &mut Errors,
 ) -> Vec<ArgRule> {
     let Some(items) = fields::array(value, list_pointer, errors) else {
@@ -51,11 +53,19 @@ pub(crate) fn compile_rules(
     items
         .iter()
         .enumerate()
-        .filter_map(|(index, item)| compile_rule(item, pointer::index(list_pointer, index), kind, errors))
+        .filter_map(|(index, item)| {
+            compile_rule(item, pointer::index(list_pointer, index), kind, regexes, errors)
+        })
         .collect()
 }
 
-fn compile_rule(value: &Value, rule_pointer: String, kind: RuleKind, errors: &mut Errors) -> Option<ArgRule> {
+fn compile_rule(
+    value: &Value,
+    rule_pointer: String,
+    kind: RuleKind,
+    regexes: &mut Regexes,
+    errors: &mut Errors,
+) -> Option<ArgRule> {
     let object = Object::open(value, &rule_pointer, &["conditions", "on_deny"], errors)?;
     let on_deny = match object.get("on_deny") {
         None => Some(Arc::from(kind.default_on_deny())),
@@ -80,7 +90,7 @@ fn compile_rule(value: &Value, rule_pointer: String, kind: RuleKind, errors: &mu
                 .iter()
                 .enumerate()
                 .filter_map(|(index, item)| {
-                    Condition::compile(item, &pointer::index(&list_pointer, index), errors)
+                    Condition::compile(item, &pointer::index(&list_pointer, index), regexes, errors)
                 })
                 .collect();
             // A condition that failed to compile was reported; the rule is dropped with it.

@@ -9,6 +9,7 @@ use crate::error::Errors;
 use crate::fields::{self, Object};
 use crate::glob::Glob;
 use crate::limit::{ChargeTemplate, Limits};
+use crate::regexes::Regexes;
 use crate::rules::{ArgRule, RuleKind, compile_rules};
 
 const FIELDS: &[&str] = &["action", "reason", "approval", "limits", "require", "deny_if"];
@@ -55,6 +56,7 @@ pub(crate) fn compile_tool(
     tool_pointer: &str,
     all_tools_charges: &[ChargeTemplate],
     limits: &mut Limits,
+    regexes: &mut Regexes,
     errors: &mut Errors,
 ) -> Option<ToolRule> {
     let object = Object::open(value, tool_pointer, FIELDS, errors)?;
@@ -66,11 +68,11 @@ pub(crate) fn compile_tool(
     let approval = read_approval(&object, kind, errors);
     let deny_if = object
         .get("deny_if")
-        .map(|(list, at)| compile_rules(list, &at, RuleKind::DenyIf, errors))
+        .map(|(list, at)| compile_rules(list, &at, RuleKind::DenyIf, regexes, errors))
         .unwrap_or_default();
     let require = object
         .get("require")
-        .map(|(list, at)| compile_rules(list, &at, RuleKind::Require, errors))
+        .map(|(list, at)| compile_rules(list, &at, RuleKind::Require, regexes, errors))
         .unwrap_or_default();
     let mut charges = all_tools_charges.to_vec();
     if let Some((list, at)) = object.get("limits") {

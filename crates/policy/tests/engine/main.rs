@@ -5,6 +5,7 @@ mod limits;
 mod operators;
 mod precedence;
 mod properties;
+mod regex_sharing;
 mod support;
 mod validation;
 mod validation_limits;
