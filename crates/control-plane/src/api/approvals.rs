@@ -105,14 +105,12 @@ async fn list(
 ) -> Result<Json<Page<ApprovalView>>, ApiError> {
     let status = query.status.as_deref().map(approvals::parse_status).transpose()?;
     let limit = query.limit.unwrap_or(100);
-    let described = approvals::list(&state, &member.account, status, limit, query.cursor.as_deref()).await?;
-    let next_cursor = if described.len() == limit.clamp(1, 200) as usize {
-        described.last().map(|last| last.approval.id.to_string())
-    } else {
-        None
-    };
-    let items = described.into_iter().map(ApprovalView::new).collect();
-    Ok(Json(Page { items, next_cursor }))
+    let listed = approvals::list(&state, &member.account, status, limit, query.cursor.as_deref()).await?;
+    let items = listed.items.into_iter().map(ApprovalView::new).collect();
+    Ok(Json(Page {
+        items,
+        next_cursor: listed.next_cursor,
+    }))
 }
 
 #[tracing::instrument(skip_all)]

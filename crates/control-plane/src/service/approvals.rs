@@ -1,6 +1,12 @@
 //! Approvals: calls held by the gateway until a person decides (ARCHITECTURE §8). The arguments are
 //! shown to the approver while the approval is open (they are sealed at rest and dropped once it is
 //! decided and used, denied or expired).
+//!
+//! Expiry is read from the clock, not written here: an approval past its `expires_at` is shown as
+//! `expired` (and without its arguments) even while its stored status is still `pending`. Marking it
+//! expired is the background sweeper's job alone (`crate::jobs::sweep`), because the sweeper is what
+//! reports each expiry (the `approval.expired` webhook, the wake-up of held calls): an expiry written
+//! by a read would never be reported.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -28,11 +34,24 @@ pub struct Described {
 impl Described {
     /// `pending` | `approved` | `denied` | `expired` | `used`, with expiry applied at `now`.
     pub fn status(&self, now: OffsetDateTime) -> &'static str {
-        match self.approval.status {
-            ApprovalStatus::Pending if self.approval.expires_at <= now => "expired",
-            status => status.as_str(),
-        }
+        status_at(&self.approval, now).as_str()
     }
+}
+
+/// The approval's status with expiry applied at `now` (a pending approval past its expiry is expired,
+/// whether or not the sweeper has marked it yet).
+pub fn status_at(approval: &Approval, now: OffsetDateTime) -> ApprovalStatus {
+    match approval.status {
+        ApprovalStatus::Pending if approval.expires_at <= now => ApprovalStatus::Expired,
+        status => status,
+    }
+}
+
+/// A page of approvals. It may hold fewer than `limit` items (even none) while `next_cursor` is set:
+/// the status filter is applied with expiry at the clock, after the stored page is read.
+pub struct Listed {
+    pub items: Vec<Described>,
+    pub next_cursor: Option<String>,
 }
 
 pub fn parse_status(text: &str) -> Result<ApprovalStatus, ApiError> {
@@ -43,40 +62,51 @@ pub fn parse_status(text: &str) -> Result<ApprovalStatus, ApiError> {
     })
 }
 
-/// Marks approvals past their expiry as expired (and drops their arguments) before they are read, so
-/// every view agrees with the clock; the background sweeper does the same periodically.
-async fn sweep(state: &AppState) -> Result<(), ApiError> {
-    state.store.expire_approvals(OffsetDateTime::now_utc()).await?;
-    Ok(())
-}
-
 fn parse_id(key: &str) -> Result<ApprovalId, ApiError> {
     key.parse::<ApprovalId>()
         .map_err(|_| ApiError::NotFound("approval"))
 }
 
+/// Newest first, optionally only those whose status at the clock is `status`; `before` is the
+/// previous page's `next_cursor`.
 pub async fn list(
     state: &AppState,
     account: &Account,
     status: Option<ApprovalStatus>,
     limit: u32,
     before: Option<&str>,
-) -> Result<Vec<Described>, ApiError> {
+) -> Result<Listed, ApiError> {
     let before = before
+        .filter(|cursor| !cursor.is_empty())
         .map(parse_id)
         .transpose()
         .map_err(|_| ApiError::BadRequest("invalid cursor".into()))?;
-    sweep(state).await?;
+    let limit = limit.clamp(1, 200);
+    // Stored as `pending` until the sweeper runs, an approval past its expiry is listed under
+    // `expired`: that filter reads every status and keeps what is expired at the clock.
+    let stored_status = match status {
+        Some(ApprovalStatus::Expired) => None,
+        other => other,
+    };
     let approvals = state
         .store
-        .list_approvals(account.id, status, limit.clamp(1, 200), before)
+        .list_approvals(account.id, stored_status, limit, before)
         .await?;
-    describe_all(state, account, approvals).await
+    let next_cursor = match approvals.len() == limit as usize {
+        true => approvals.last().map(|last| last.id.to_string()),
+        false => None,
+    };
+    let now = OffsetDateTime::now_utc();
+    let wanted = approvals
+        .into_iter()
+        .filter(|approval| status.is_none_or(|wanted| status_at(approval, now) == wanted))
+        .collect();
+    let items = describe_all(state, account, wanted).await?;
+    Ok(Listed { items, next_cursor })
 }
 
 pub async fn get(state: &AppState, account: &Account, key: &str) -> Result<Described, ApiError> {
     let id = parse_id(key)?;
-    sweep(state).await?;
     let approval = state
         .store
         .get_approval(account.id, id)
@@ -105,6 +135,17 @@ pub async fn decide(
         ));
     }
     let now = OffsetDateTime::now_utc();
+    let current = state
+        .store
+        .get_approval(account.id, id)
+        .await?
+        .ok_or(ApiError::NotFound("approval"))?;
+    // The store would mark a pending approval past its expiry as expired here, unreported; leave
+    // that to the sweeper (which sends `approval.expired`). The same `now` for both checks: the store
+    // never sees it expired.
+    if status_at(&current, now) == ApprovalStatus::Expired {
+        return Err(ApiError::Conflict("the approval has expired".into()));
+    }
     let approval = state
         .store
         .decide_approval(account.id, id, approve, Some(user), note.clone(), now)
@@ -148,6 +189,7 @@ async fn describe_all(
         .into_iter()
         .map(|server| (server.id, server))
         .collect();
+    let now = OffsetDateTime::now_utc();
     let mut catalogs: HashMap<ServerId, HashMap<String, Risk>> = HashMap::new();
     let mut described = Vec::with_capacity(approvals.len());
     for approval in approvals {
@@ -172,13 +214,20 @@ async fn describe_all(
             .and_then(|risks| risks.get(&approval.tool))
             .cloned();
         let grant = state.store.get_grant(account.id, approval.grant_id).await?;
-        let arguments = approval.arguments_sealed.as_ref().and_then(|sealed| {
-            let opened = state
-                .secret
-                .open(sealed, format!("approval-arguments:{}", approval.id).as_bytes())
-                .ok()?;
-            serde_json::from_slice(&opened).ok()
-        });
+        // Past its expiry the call can no longer be approved nor forwarded: its arguments are not shown
+        // (the sweeper drops them from the store).
+        let open = approval.expires_at > now;
+        let arguments = approval
+            .arguments_sealed
+            .as_ref()
+            .filter(|_| open)
+            .and_then(|sealed| {
+                let opened = state
+                    .secret
+                    .open(sealed, format!("approval-arguments:{}", approval.id).as_bytes())
+                    .ok()?;
+                serde_json::from_slice(&opened).ok()
+            });
         described.push(Described {
             server: servers.get(&approval.server_id).cloned(),
             grant,

@@ -38,6 +38,8 @@ pub struct TestApp {
     pub store: SqliteStore,
     pub events: MemoryEvents,
     pub catalog: Arc<FakeCatalog>,
+    /// The key the control plane seals with (to seal approval arguments as the gateway does).
+    pub secret: SecretKey,
     /// Every response body, to check where secrets appear.
     pub transcript: Mutex<String>,
     next_ip: AtomicU32,
@@ -108,10 +110,11 @@ impl TestApp {
             .expect("open store");
         let events = MemoryEvents::new();
         let catalog = Arc::new(FakeCatalog(Mutex::new(Vec::new())));
+        let secret = SecretKey::from_hex(&SecretKey::generate_hex()).expect("key");
         let config = ControlPlaneConfig {
             store: Arc::new(store.clone()),
             events: Arc::new(events.clone()),
-            secret: SecretKey::from_hex(&SecretKey::generate_hex()).expect("key"),
+            secret: secret.clone(),
             public_url: "http://cp.example".into(),
             gateway_url: "http://gw.example".into(),
             allow_private_upstreams,
@@ -122,6 +125,7 @@ impl TestApp {
             store,
             events,
             catalog,
+            secret,
             transcript: Mutex::new(String::new()),
             next_ip: AtomicU32::new(1),
             dir,
@@ -244,18 +248,35 @@ impl TestApp {
     /// A pending approval created as the gateway does (store, then the event), expiring in `ttl`
     /// (negative: already expired).
     pub async fn request_approval(&self, tenant: &Tenant, setup: &Setup, ttl: time::Duration) -> Approval {
+        self.request_approval_with(tenant, setup, ttl, None).await
+    }
+
+    /// [`Self::request_approval`] with the call's arguments sealed as the gateway seals them.
+    pub async fn request_approval_with(
+        &self,
+        tenant: &Tenant,
+        setup: &Setup,
+        ttl: time::Duration,
+        arguments: Option<Value>,
+    ) -> Approval {
         let now = OffsetDateTime::now_utc();
+        let id = ApprovalId::new();
+        let arguments_sealed = arguments.map(|arguments| {
+            let plain = serde_json::to_vec(&arguments).expect("json");
+            self.secret
+                .seal(&plain, format!("approval-arguments:{id}").as_bytes())
+        });
         let approval = self
             .store
             .create_approval(
                 tenant.account_id,
                 NewApproval {
-                    id: ApprovalId::new(),
+                    id,
                     server_id: setup.server,
                     grant_id: setup.grant,
                     tool: "kill_process".into(),
                     arguments_hash: "0".repeat(64),
-                    arguments_sealed: None,
+                    arguments_sealed,
                     policy_id: setup.policy,
                     policy_version: 1,
                     created_at: now.min(now + ttl) - time::Duration::seconds(1),

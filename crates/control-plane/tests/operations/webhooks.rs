@@ -302,3 +302,74 @@ async fn the_sweeper_expires_approvals_wakes_held_calls_and_sends_the_webhook() 
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(receiver.received().await.len(), 2, "the expiry is reported once");
 }
+
+#[tokio::test]
+async fn an_approval_that_expires_while_approvals_are_listed_still_gets_its_webhook() {
+    // The sweeper runs only every 2 s: the approval expires, and is read, long before it runs.
+    let jobs = JobsConfig {
+        sweep_every: std::time::Duration::from_secs(2),
+        ..fast_jobs()
+    };
+    let app = TestApp::with(jobs, true).await;
+    let tenant = app.signup("ann@example.com", "Acme").await;
+    let setup = app.setup(&tenant).await;
+    let receiver = Receiver::start(0).await;
+    let secret = set_webhook(&app, &tenant, &receiver.url).await;
+    let approval = app
+        .request_approval_with(
+            &tenant,
+            &setup,
+            time::Duration::milliseconds(300),
+            Some(json!({"pid": 4242})),
+        )
+        .await;
+    let open = app
+        .get(&tenant.path(&format!("/approvals/{}", approval.id)), &tenant)
+        .await;
+    assert_eq!(open.body["status"], "pending", "{}", open.text);
+    assert_eq!(open.body["arguments"], json!({"pid": 4242}), "shown while open");
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+
+    // Every view says expired, without the arguments, and none of them marks it expired.
+    let one = app
+        .get(&tenant.path(&format!("/approvals/{}", approval.id)), &tenant)
+        .await;
+    assert_eq!(one.body["status"], "expired", "{}", one.text);
+    assert_eq!(one.body["arguments"], Value::Null);
+    let all = app.get(&tenant.path("/approvals"), &tenant).await;
+    assert_eq!(all.body["items"][0]["status"], "expired");
+    assert_eq!(all.body["items"][0]["arguments"], Value::Null);
+    let pending = app.get(&tenant.path("/approvals?status=pending"), &tenant).await;
+    assert_eq!(pending.body["items"], json!([]), "{}", pending.text);
+    let expired = app.get(&tenant.path("/approvals?status=expired"), &tenant).await;
+    assert_eq!(expired.body["items"][0]["id"], approval.id.to_string());
+    let decided = app
+        .post(
+            &tenant.path(&format!("/approvals/{}/approve", approval.id)),
+            &tenant,
+            json!({}),
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::CONFLICT, "{}", decided.text);
+    assert!(decided.text.contains("expired"));
+    let stored = app
+        .store
+        .get_approval(tenant.account_id, approval.id)
+        .await
+        .expect("get")
+        .expect("approval");
+    assert_eq!(
+        stored.status,
+        toolgate_store::ApprovalStatus::Pending,
+        "left to the sweeper"
+    );
+
+    let received = wait_for(&receiver, 2).await;
+    assert_eq!(received[1].header("x-toolgate-event"), "approval.expired");
+    assert!(received[1].signature_valid(&secret));
+    assert_eq!(received[1].json()["approval"]["id"], approval.id.to_string());
+    assert!(
+        !String::from_utf8_lossy(&received[1].body).contains("4242"),
+        "no argument values"
+    );
+}

@@ -137,7 +137,9 @@ fn row(item: Described, now: OffsetDateTime) -> Row {
 
 async fn pending_list(state: &AppState, member: &DashboardMember) -> Result<PendingList, PageError> {
     let now = OffsetDateTime::now_utc();
-    let items = approvals::list(state, &member.account, Some(ApprovalStatus::Pending), 200, None).await?;
+    let items = approvals::list(state, &member.account, Some(ApprovalStatus::Pending), 200, None)
+        .await?
+        .items;
     Ok(PendingList {
         base: member.url("/approvals"),
         csrf_token: member.csrf_token.clone(),
@@ -159,6 +161,7 @@ pub async fn show(
     let now = OffsetDateTime::now_utc();
     let decided = approvals::list(&state, &member.account, None, 50, None)
         .await?
+        .items
         .into_iter()
         .filter(|item| !item.approval.is_pending(now))
         .take(20)
@@ -185,7 +188,9 @@ pub async fn pending(
 
 pub async fn count(State(state): State<AppState>, member: DashboardMember) -> Result<CountBadge, PageError> {
     let now = OffsetDateTime::now_utc();
-    let items = approvals::list(&state, &member.account, Some(ApprovalStatus::Pending), 200, None).await?;
+    let items = approvals::list(&state, &member.account, Some(ApprovalStatus::Pending), 200, None)
+        .await?
+        .items;
     Ok(CountBadge {
         count: items.iter().filter(|item| item.approval.is_pending(now)).count(),
     })
