@@ -26,6 +26,7 @@ use axum::routing::get;
 use crate::state::AppState;
 
 /// Every page, behind the CSRF layer and the security headers; `/static/…`; the HTML 404 fallback.
+/// Error pages get the signed-in layout when there is a session ([`error::with_navigation`]).
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(home::index))
@@ -37,7 +38,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(approvals::router().merge(activity::router()))
         .merge(settings::router())
         .fallback(error::not_found)
-        .layer(from_fn_with_state(state, csrf::protect))
+        .layer(from_fn_with_state(state.clone(), csrf::protect))
+        .layer(from_fn_with_state(state, error::with_navigation))
         .layer(from_fn(headers::security))
         .merge(assets::router())
 }

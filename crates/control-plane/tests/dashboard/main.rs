@@ -4,6 +4,7 @@
 mod approvals_activity;
 mod auth;
 mod csrf;
+mod errors;
 mod grants;
 mod helpers;
 mod isolation;
