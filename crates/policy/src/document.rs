@@ -71,7 +71,7 @@ fn compile_root(document: &Value, errors: &mut Errors) -> Option<CompiledPolicy>
         .unwrap_or_default();
     let tools = match root.get("tools") {
         None => ToolTable::default(),
-        Some((tools, at)) => compile_tools(tools, &at, &all_tools_charges, &mut limits, errors),
+        Some((tools, at)) => compile_tools(tools, &at, &hide, &all_tools_charges, &mut limits, errors),
     };
     on_counter_error?;
     Some(CompiledPolicy {
@@ -119,6 +119,7 @@ fn compile_all_tools(
 fn compile_tools(
     value: &Value,
     at: &str,
+    hide: &NameSet,
     all_tools_charges: &[ChargeTemplate],
     limits: &mut Limits,
     errors: &mut Errors,
@@ -148,6 +149,6 @@ fn compile_tools(
             table.insert(key, compiled);
         }
     }
-    table.finish();
+    table.finish(hide);
     table
 }

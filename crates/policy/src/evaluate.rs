@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::decision::{Decision, DefaultAction, LimitCharge, RefusalKind};
 use crate::limit::ChargeTemplate;
-use crate::policy::CompiledPolicy;
+use crate::policy::{CompiledPolicy, Found};
 use crate::rules::ArgRule;
 use crate::tool::Action;
 
@@ -17,21 +17,10 @@ impl CompiledPolicy {
     /// The first refusal wins, in this order: hide, default deny, `action: deny`, `deny_if`,
     /// `require`, a bad `increment_from` argument; then approval or allow, with the charges.
     pub fn evaluate(&self, tool: &str, arguments: &Value) -> Decision {
-        if self.hide.contains(tool) {
-            return Decision::Hidden;
-        }
-        let Some(rule) = self.tools.lookup(tool) else {
-            return match self.default_action {
-                DefaultAction::Deny => Decision::Refused {
-                    rule: self.default_deny_rule.clone(),
-                    reason: Arc::from(format!("the tool {tool:?} is not allowed by this policy")),
-                    kind: RefusalKind::DefaultDeny,
-                },
-                DefaultAction::Allow => match charges(&self.all_tools_charges, arguments) {
-                    Ok(limits) => Decision::Allow { limits },
-                    Err(refusal) => refusal,
-                },
-            };
+        let rule = match self.find(tool) {
+            Found::Hidden => return Decision::Hidden,
+            Found::Rule(rule) => rule,
+            Found::NoRule => return self.without_rule(tool, arguments),
         };
         if let Action::Deny { reason } = &rule.action {
             return Decision::Refused {
@@ -59,6 +48,24 @@ impl CompiledPolicy {
                 limits,
             },
             Action::Allow | Action::Deny { .. } => Decision::Allow { limits },
+        }
+    }
+}
+
+impl CompiledPolicy {
+    /// A tool no key of `tools` names: refused under `default: deny`, else charged the
+    /// `all_tools` limits.
+    fn without_rule(&self, tool: &str, arguments: &Value) -> Decision {
+        match self.default_action {
+            DefaultAction::Deny => Decision::Refused {
+                rule: self.default_deny_rule.clone(),
+                reason: Arc::from(format!("the tool {tool:?} is not allowed by this policy")),
+                kind: RefusalKind::DefaultDeny,
+            },
+            DefaultAction::Allow => match charges(&self.all_tools_charges, arguments) {
+                Ok(limits) => Decision::Allow { limits },
+                Err(refusal) => refusal,
+            },
         }
     }
 }

@@ -80,7 +80,16 @@ impl NameSet {
     }
 
     pub(crate) fn contains(&self, name: &str) -> bool {
-        self.exact.contains(name) || self.globs.iter().any(|glob| glob.matches(name))
+        self.exact.contains(name) || self.matches_glob(name)
+    }
+
+    /// Whether one of the globs matches (the exact names are not consulted).
+    pub(crate) fn matches_glob(&self, name: &str) -> bool {
+        self.globs.iter().any(|glob| glob.matches(name))
+    }
+
+    pub(crate) fn exact_names(&self) -> impl Iterator<Item = &str> {
+        self.exact.iter().map(|name| &**name)
     }
 }
 

@@ -1,7 +1,11 @@
 //! Argument paths: `args`, `args.a.b`, `args.items[0].name`, `args["key.with.dots"]`.
 //! Parsed once at compile time into segments; resolving one is a walk without allocation.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
+
+/// Up to this many members, finding one by comparing names beats hashing the name (call
+/// arguments are usually a handful of members).
+const SCAN_MEMBERS_UP_TO: usize = 8;
 
 #[derive(Debug, Clone)]
 enum Segment {
@@ -51,7 +55,7 @@ impl ArgPath {
         for segment in &self.segments {
             current = match (segment, current) {
                 (Segment::Key(key) | Segment::KeyOrIndex(key, _), Value::Object(members)) => {
-                    members.get(&**key)?
+                    member(members, key)?
                 }
                 (Segment::Index(index) | Segment::KeyOrIndex(_, index), Value::Array(items)) => {
                     items.get(*index)?
@@ -61,6 +65,17 @@ impl ArgPath {
         }
         Some(current)
     }
+}
+
+/// The member named `key`. Object keys are unique, so scanning finds what a lookup would.
+fn member<'v>(members: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
+    if members.len() > SCAN_MEMBERS_UP_TO {
+        return members.get(key);
+    }
+    members
+        .iter()
+        .find(|(name, _)| name.as_str() == key)
+        .map(|(_, value)| value)
 }
 
 fn dot_segment(text: &str) -> Result<(Segment, &str), String> {
@@ -142,6 +157,23 @@ mod tests {
         assert_eq!(resolve("args.a[0]", &arguments), None);
         assert_eq!(resolve("args.missing", &arguments), None);
         assert_eq!(resolve("args.x", &Value::Null), None);
+    }
+
+    #[test]
+    fn finds_members_in_small_and_large_objects() {
+        for size in [1, SCAN_MEMBERS_UP_TO, SCAN_MEMBERS_UP_TO + 1, 40] {
+            let members: Map<String, Value> = (0..size).map(|n| (format!("k{n}"), json!(n))).collect();
+            let arguments = Value::Object(members);
+            for n in [0, size / 2, size - 1] {
+                assert_eq!(
+                    resolve(&format!("args.k{n}"), &arguments),
+                    Some(json!(n)),
+                    "{size}"
+                );
+            }
+            assert_eq!(resolve("args.k", &arguments), None, "{size}");
+            assert_eq!(resolve(&format!("args.k{size}"), &arguments), None, "{size}");
+        }
     }
 
     #[test]
