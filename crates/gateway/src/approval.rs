@@ -357,9 +357,14 @@ async fn conclude(
                 Ok(true) => forward_approved(state, connection, call, limits)
                     .await
                     .approved_by(rule, decided.id),
-                Ok(false) => refused(
+                // Not consumed: it ran out, or an identical call used it first (single use).
+                Ok(false) if decided.expires_at <= now => refused(
                     DecisionKind::ApprovalExpired,
                     refusal::approval_expired_text(&decided.id.to_string()),
+                ),
+                Ok(false) => refused(
+                    DecisionKind::ApprovalExpired,
+                    refusal::approval_used_text(&decided.id.to_string()),
                 ),
                 Err(error) => {
                     tracing::error!(%error, "cannot use the approval");

@@ -139,6 +139,12 @@ pub(crate) fn approval_expired_text(approval_id: &str) -> String {
     )
 }
 
+pub(crate) fn approval_used_text(approval_id: &str) -> String {
+    format!(
+        "The approval {approval_id} was already used by another identical call: one approval lets one call through. Retrying the same call asks for a new approval."
+    )
+}
+
 pub(crate) fn changed_tool_text(tool: &str) -> String {
     format!(
         "Refused by policy: the definition of the tool \"{tool}\" changed since an administrator accepted it, so it is blocked until someone reviews the change. Retrying will not help until then."
