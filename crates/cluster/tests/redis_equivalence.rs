@@ -1,13 +1,15 @@
 //! The Lua script and the Rust reference give identical answers: random sequences of reserves,
 //! rollbacks and pauses run against the shared Redis, and each answer is compared with
 //! `algorithm::reserve` run at the Redis time the script reports. Windows are short so charges
-//! expire all through the run.
+//! expire all through the run. The seeds run twice: with the production [`Tuning`] (every max here is
+//! small: exact log) and with tiny thresholds that reach buckets, limits of both kinds on one key,
+//! bounded pruning with a backlog, and bucket rollbacks within a few hundred calls.
 
 use std::time::Duration;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use toolgate_cluster::algorithm::{self, Decision, SlotRequest, WindowLog};
+use toolgate_cluster::algorithm::{self, Decision, RollbackEntry, SlotRequest, Tuning, WindowLog};
 use toolgate_cluster::redis::{RedisCounters, RedisOptions};
 use toolgate_cluster::testing::redis_server::{shared_redis_unreachable, shared_redis_url};
 use toolgate_cluster::{CounterKey, Counters, LimitRequest, Reservation, ReserveOutcome, Scope};
@@ -17,21 +19,30 @@ const STEPS: usize = 300;
 /// Per key; two share a window, one differs (as in the algorithm's own model tests).
 const WINDOWS_MS: [u64; 3] = [150, 150, 400];
 
+/// Buckets from max 4, four a window, one pruned member per call.
+const TINY: Tuning = Tuning {
+    bucketed_above_max: 3,
+    buckets_per_window: 4,
+    prune_batch: 1,
+};
+
 #[derive(Default)]
 struct Tally {
     admitted: usize,
     refused: usize,
     rolled_back: usize,
+    /// Admitted reservations with at least one entry charged to buckets.
+    bucketed: usize,
 }
 
-async fn connect() -> RedisCounters {
+async fn connect(tuning: Tuning) -> RedisCounters {
     let url = shared_redis_url();
     let options = RedisOptions {
         deadline: Duration::from_secs(2),
         ..RedisOptions::default()
     };
     match RedisCounters::connect(&url, options).await {
-        Ok(counters) => counters,
+        Ok(counters) => counters.with_tuning(tuning),
         Err(error) => panic!("{}", shared_redis_unreachable(&url, &error)),
     }
 }
@@ -58,8 +69,8 @@ fn random_call(rng: &mut StdRng, keys: &[CounterKey]) -> (Vec<LimitRequest>, Vec
     (limits, requests)
 }
 
-async fn run(seed: u64) {
-    let counters = connect().await;
+async fn run(seed: u64, tuning: Tuning) {
+    let counters = connect(tuning).await;
     let account = AccountId::new();
     let keys: Vec<CounterKey> = WINDOWS_MS
         .iter()
@@ -89,7 +100,7 @@ async fn run(seed: u64) {
                     ReserveOutcome::Admitted(reservation) => reservation.id,
                     ReserveOutcome::Exhausted { .. } => rng.r#gen(),
                 };
-                let expected = algorithm::reserve(&mut logs, &requests, id, now_ms);
+                let expected = algorithm::reserve(&mut logs, &requests, id, now_ms, &tuning);
                 let context = format!("seed {seed} step {step} at {now_ms}: {requests:?}");
                 match (expected, outcome) {
                     (Decision::Admitted, ReserveOutcome::Admitted(reservation)) => {
@@ -99,6 +110,11 @@ async fn run(seed: u64) {
                             "{context}"
                         );
                         tally.admitted += 1;
+                        if (0..reservation.entries.len())
+                            .any(|index| algorithm::entry_is_bucketed(reservation.id, index))
+                        {
+                            tally.bucketed += 1;
+                        }
                         reservations.push(reservation);
                     }
                     (
@@ -127,9 +143,20 @@ async fn run(seed: u64) {
                 if let Err(error) = counters.rollback(reservation).await {
                     panic!("seed {seed} step {step}: rollback failed: {error}");
                 }
-                for entry in &reservation.entries {
-                    if let Some(slot) = keys.iter().position(|key| *key == entry.key) {
-                        algorithm::rollback(&mut logs[slot], reservation.id);
+                for (slot, key) in keys.iter().enumerate() {
+                    let on_key: Vec<RollbackEntry> = reservation
+                        .entries
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, entry)| entry.key == *key)
+                        .map(|(index, entry)| RollbackEntry {
+                            index,
+                            at_ms: entry.at_ms,
+                            amount: entry.amount,
+                        })
+                        .collect();
+                    if !on_key.is_empty() {
+                        algorithm::rollback(&mut logs[slot], reservation.id, key.window_ms, &on_key, &tuning);
                     }
                 }
                 tally.rolled_back += 1;
@@ -143,24 +170,53 @@ async fn run(seed: u64) {
         tally.refused,
         tally.rolled_back
     );
+    if tuning == TINY {
+        assert!(
+            tally.bucketed > 10,
+            "seed {seed}: only {} bucketed",
+            tally.bucketed
+        );
+    } else {
+        assert_eq!(tally.bucketed, 0, "seed {seed}: small maxima count exactly");
+    }
 }
 
 #[tokio::test]
 async fn lua_matches_rust_seed_1() {
-    run(1).await;
+    run(1, Tuning::default()).await;
+}
+
+#[tokio::test]
+async fn lua_matches_rust_with_buckets_seed_1() {
+    run(1, TINY).await;
 }
 
 #[tokio::test]
 async fn lua_matches_rust_seed_2() {
-    run(2).await;
+    run(2, Tuning::default()).await;
+}
+
+#[tokio::test]
+async fn lua_matches_rust_with_buckets_seed_2() {
+    run(2, TINY).await;
 }
 
 #[tokio::test]
 async fn lua_matches_rust_seed_3() {
-    run(3).await;
+    run(3, Tuning::default()).await;
+}
+
+#[tokio::test]
+async fn lua_matches_rust_with_buckets_seed_3() {
+    run(3, TINY).await;
 }
 
 #[tokio::test]
 async fn lua_matches_rust_seed_4() {
-    run(0x70_6c_67_74).await;
+    run(0x70_6c_67_74, Tuning::default()).await;
+}
+
+#[tokio::test]
+async fn lua_matches_rust_with_buckets_seed_4() {
+    run(0x70_6c_67_74, TINY).await;
 }

@@ -6,6 +6,22 @@ use proptest::prelude::*;
 
 use super::*;
 
+/// The default tuning: every max here is small, so the algorithm must match the exact model.
+fn reserve(logs: &mut [WindowLog], requests: &[SlotRequest], reservation: u128, now_ms: u64) -> Decision {
+    super::reserve(logs, requests, reservation, now_ms, &Tuning::default())
+}
+
+fn rollback(log: &mut WindowLog, reservation: u128) {
+    super::rollback(log, reservation, 0, &[], &Tuning::default());
+}
+
+/// Tiny thresholds: buckets from max 4, four buckets a window, one pruned entry per call.
+const TINY: Tuning = Tuning {
+    bucketed_above_max: 3,
+    buckets_per_window: 4,
+    prune_batch: 1,
+};
+
 /// Per-slot windows, deliberately different.
 const WINDOWS: [u64; 3] = [1_000, 1_000, 300];
 
@@ -123,8 +139,8 @@ proptest! {
             }
             for (slot, log) in logs.iter().enumerate() {
                 let mut pruned = log.clone();
-                pruned.prune(WINDOWS[slot], now_ms);
-                prop_assert_eq!(pruned.used(), model.live_at(slot, now_ms));
+                pruned.prune(WINDOWS[slot], now_ms, usize::MAX, 1);
+                prop_assert_eq!(pruned.live_used(WINDOWS[slot], now_ms), model.live_at(slot, now_ms));
             }
         }
     }
@@ -153,6 +169,61 @@ proptest! {
                 .map(|(_, amount)| amount)
                 .sum();
             prop_assert!(in_span <= max, "{} > {} in span from {}", in_span, max, start);
+        }
+    }
+
+    /// With buckets, bounded pruning and limits of different maxima on one key (some bucketed, some
+    /// not, within one call too): whenever a call is admitted, everything admitted in the window
+    /// ending then, its own charge included, fits under each of its maxima.
+    #[test]
+    fn buckets_and_bounded_pruning_never_admit_more_than_max(
+        calls in prop::collection::vec(
+            (0_u64..300, prop::collection::vec((0_u64..9, 0_u64..4), 1..3)),
+            1..80,
+        ),
+        rollbacks in prop::collection::vec(any::<bool>(), 80),
+    ) {
+        let window = WINDOWS[0];
+        let mut logs = vec![WindowLog::default()];
+        let mut now_ms = 0_u64;
+        // (at, amount charged, smallest max of the call)
+        let mut admitted: Vec<(u64, u64, u64)> = Vec::new();
+        for (step, (gap, limits)) in calls.into_iter().enumerate() {
+            now_ms += gap;
+            let requests: Vec<SlotRequest> = limits
+                .iter()
+                .map(|&(max, amount)| SlotRequest { slot: 0, window_ms: window, max, amount })
+                .collect();
+            let id = reservation_id(rand::random(), &requests, &TINY);
+            if super::reserve(&mut logs, &requests, id, now_ms, &TINY) != Decision::Admitted {
+                continue;
+            }
+            let charged: Vec<RollbackEntry> = requests
+                .iter()
+                .filter(|request| request.amount > 0)
+                .enumerate()
+                .map(|(index, request)| RollbackEntry { index, at_ms: now_ms, amount: request.amount })
+                .collect();
+            if rollbacks[step] {
+                // Given back twice: idempotent, and it counts as never charged.
+                super::rollback(&mut logs[0], id, window, &charged, &TINY);
+                super::rollback(&mut logs[0], id, window, &charged, &TINY);
+                continue;
+            }
+            let amount: u64 = charged.iter().map(|entry| entry.amount).sum();
+            if amount == 0 {
+                continue; // nothing charged, nothing checked
+            }
+            let smallest_max = requests.iter().map(|request| request.max).min().unwrap_or(0);
+            admitted.push((now_ms, amount, smallest_max));
+        }
+        for &(at, _, max) in &admitted {
+            let in_window: u64 = admitted
+                .iter()
+                .filter(|(other_at, _, _)| *other_at <= at && other_at + window > at)
+                .map(|(_, amount, _)| amount)
+                .sum();
+            prop_assert!(in_window <= max, "{} > {} in the window ending at {}", in_window, max, at);
         }
     }
 }

@@ -4,6 +4,16 @@ use super::*;
 
 const WINDOW: u64 = 1_000;
 
+/// The default tuning: every max here is small, so these are exact-log checks.
+fn reserve(logs: &mut [WindowLog], requests: &[SlotRequest], reservation: u128, now_ms: u64) -> Decision {
+    super::reserve(logs, requests, reservation, now_ms, &Tuning::default())
+}
+
+/// Log-only rollback (no entry here was charged to buckets).
+fn rollback(log: &mut WindowLog, reservation: u128) {
+    super::rollback(log, reservation, WINDOW, &[], &Tuning::default());
+}
+
 fn request(slot: usize, max: u64, amount: u64) -> SlotRequest {
     SlotRequest {
         slot,

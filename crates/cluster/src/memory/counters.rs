@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use async_trait::async_trait;
 
 use super::shards::Shards;
-use crate::algorithm::{self, Decision, Plan};
+use crate::algorithm::{self, Decision, Plan, RollbackEntry, Tuning};
 use crate::clock::{Clock, SystemClock};
 use crate::counters::{CounterError, Counters, LimitRequest, Reservation, ReserveOutcome};
 
@@ -20,6 +20,7 @@ pub struct MemoryCounters {
     shards: Shards,
     clock: Arc<dyn Clock>,
     next_sweep_at_ms: AtomicU64,
+    tuning: Tuning,
 }
 
 impl MemoryCounters {
@@ -35,7 +36,14 @@ impl MemoryCounters {
             shards: Shards::new(SHARD_COUNT),
             clock,
             next_sweep_at_ms,
+            tuning: Tuning::default(),
         }
+    }
+
+    /// Counts with other thresholds than [`Tuning::default`] (tests reach every path with tiny ones).
+    pub fn with_tuning(mut self, tuning: Tuning) -> Self {
+        self.tuning = tuning;
+        self
     }
 
     /// How many counter keys are held (live or not yet swept); for metrics and tests.
@@ -45,16 +53,17 @@ impl MemoryCounters {
 
     /// Drops every expired entry and every key left empty, now.
     pub fn sweep(&self) {
-        self.shards.sweep(self.clock.now_ms());
+        self.shards.sweep(self.clock.now_ms(), &self.tuning);
     }
 
     fn reserve_at(&self, limits: &[LimitRequest], now_ms: u64) -> ReserveOutcome {
         let plan = Plan::new(limits);
-        let reservation_id: u128 = rand::random();
+        let reservation_id = algorithm::reservation_id(rand::random(), &plan.requests, &self.tuning);
         let decision = {
             let mut locked = self.shards.lock_for(&plan.keys);
             let (keys, mut logs): (Vec<_>, Vec<_>) = plan.keys.iter().map(|key| locked.take(key)).unzip();
-            let decision = algorithm::reserve(&mut logs, &plan.requests, reservation_id, now_ms);
+            let decision =
+                algorithm::reserve(&mut logs, &plan.requests, reservation_id, now_ms, &self.tuning);
             for (key, log) in keys.into_iter().zip(logs) {
                 locked.put_back(key, log);
             }
@@ -88,7 +97,7 @@ impl MemoryCounters {
             .compare_exchange(due_at_ms, next, Ordering::AcqRel, Ordering::Relaxed)
             .is_ok()
         {
-            self.shards.sweep(now_ms);
+            self.shards.sweep(now_ms, &self.tuning);
         }
     }
 }
@@ -109,10 +118,25 @@ impl Counters for MemoryCounters {
     }
 
     async fn rollback(&self, reservation: &Reservation) -> Result<(), CounterError> {
-        // Keys are independent, so each is locked alone; a key named twice is simply visited twice.
-        for entry in &reservation.entries {
-            self.shards
-                .update(&entry.key, |log| algorithm::rollback(log, reservation.id));
+        // Keys are independent, so each is locked alone, with all of the reservation's entries on it.
+        let entries = &reservation.entries;
+        for (position, entry) in entries.iter().enumerate() {
+            if entries[..position].iter().any(|earlier| earlier.key == entry.key) {
+                continue;
+            }
+            let on_key: Vec<RollbackEntry> = entries
+                .iter()
+                .enumerate()
+                .filter(|(_, other)| other.key == entry.key)
+                .map(|(index, other)| RollbackEntry {
+                    index,
+                    at_ms: other.at_ms,
+                    amount: other.amount,
+                })
+                .collect();
+            self.shards.update(&entry.key, |log| {
+                algorithm::rollback(log, reservation.id, entry.key.window_ms, &on_key, &self.tuning);
+            });
         }
         Ok(())
     }

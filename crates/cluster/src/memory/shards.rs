@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use crate::algorithm::WindowLog;
+use crate::algorithm::{Tuning, WindowLog};
 use crate::counters::CounterKey;
 
 type Shard = HashMap<CounterKey, WindowLog>;
@@ -67,10 +67,15 @@ impl Shards {
 
     /// Prunes every log and drops keys left without live entries, one shard lock at a time so calls
     /// keep flowing on the other shards meanwhile.
-    pub(super) fn sweep(&self, now_ms: u64) {
+    pub(super) fn sweep(&self, now_ms: u64, tuning: &Tuning) {
         for index in 0..self.shards.len() {
             self.lock(index).retain(|key, log| {
-                log.prune(key.window_ms, now_ms);
+                log.prune(
+                    key.window_ms,
+                    now_ms,
+                    tuning.prune_batch,
+                    tuning.buckets_per_window,
+                );
                 !log.is_empty()
             });
         }

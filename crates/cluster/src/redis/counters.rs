@@ -14,7 +14,7 @@ use super::keys;
 use super::options::RedisOptions;
 use super::scripts::{self, LuaScript, RESERVE, ROLLBACK, lua_int};
 use super::stats::{RedisStats, Stats, bump};
-use crate::algorithm::{self, Plan};
+use crate::algorithm::{self, Plan, Tuning};
 use crate::counters::{CounterError, Counters, LimitRequest, Reservation, ReserveOutcome};
 
 /// How long a counter's keys outlive its newest charge's window: slack for clock steps between
@@ -34,6 +34,7 @@ pub struct RedisCounters {
     stats: Arc<Stats>,
     live_workers: Arc<AtomicU32>,
     worker_id: String,
+    tuning: Tuning,
     _heartbeat: AbortOnDrop,
 }
 
@@ -73,8 +74,16 @@ impl RedisCounters {
             stats,
             live_workers,
             worker_id,
+            tuning: Tuning::default(),
             _heartbeat: heartbeat.spawn(),
         })
+    }
+
+    /// Counts with other thresholds than [`Tuning::default`] (tests reach every path with tiny ones).
+    /// Every worker sharing a Redis must use the same tuning.
+    pub fn with_tuning(mut self, tuning: Tuning) -> Self {
+        self.tuning = tuning;
+        self
     }
 
     /// This instance's id in the heartbeat set.
@@ -94,16 +103,20 @@ impl RedisCounters {
         limits: &[LimitRequest],
     ) -> Result<(ReserveOutcome, u64), CounterError> {
         let plan = Plan::new(limits);
-        let mut keys = Vec::with_capacity(plan.keys.len() * 2);
+        let mut keys = Vec::with_capacity(plan.keys.len() * 3);
         for key in &plan.keys {
             let counter = keys::counter_keys(key);
             keys.push(counter.log);
             keys.push(counter.total);
+            keys.push(counter.buckets);
         }
-        let reservation_id: u128 = rand::random();
-        let mut args = Vec::with_capacity(3 + plan.requests.len() * 4);
+        let reservation_id = algorithm::reservation_id(rand::random(), &plan.requests, &self.tuning);
+        let mut args = Vec::with_capacity(6 + plan.requests.len() * 4);
         args.push(format!("{reservation_id:032x}"));
         args.push(EXPIRY_MARGIN_MS.to_string());
+        args.push(lua_int(self.tuning.bucketed_above_max));
+        args.push(lua_int(self.tuning.buckets_per_window));
+        args.push(self.tuning.prune_batch.max(1).to_string());
         args.push(plan.requests.len().to_string());
         for request in &plan.requests {
             args.push((request.slot + 1).to_string());
@@ -193,15 +206,38 @@ impl Counters for RedisCounters {
         if reservation.entries.is_empty() {
             return Ok(());
         }
-        let mut keys = Vec::with_capacity(reservation.entries.len() * 2);
-        let mut args = Vec::with_capacity(reservation.entries.len() + 1);
+        let mut keys = Vec::with_capacity(reservation.entries.len() * 3 + 1);
+        let mut args = Vec::with_capacity(3 + reservation.entries.len() * 4);
         args.push(format!("{:032x}", reservation.id));
-        for entry in &reservation.entries {
+        // The mark must outlive every bucket this reservation charged (a bucket counts up to one
+        // bucket width past its window).
+        let mark_ms = reservation
+            .entries
+            .iter()
+            .map(|entry| {
+                let width = algorithm::bucket_width(entry.key.window_ms, self.tuning.buckets_per_window);
+                entry.key.window_ms.saturating_add(width)
+            })
+            .max()
+            .unwrap_or(0)
+            .saturating_add(EXPIRY_MARGIN_MS);
+        args.push(lua_int(mark_ms));
+        args.push(lua_int(self.tuning.buckets_per_window));
+        for (index, entry) in reservation.entries.iter().enumerate() {
             let counter = keys::counter_keys(&entry.key);
             keys.push(counter.log);
             keys.push(counter.total);
+            keys.push(counter.buckets);
             args.push(lua_int(entry.amount));
+            args.push(lua_int(entry.at_ms));
+            args.push(lua_int(entry.key.window_ms));
+            let bucketed = algorithm::entry_is_bucketed(reservation.id, index);
+            args.push(if bucketed { "1" } else { "0" }.to_owned());
         }
+        keys.push(keys::rollback_marker(
+            &reservation.entries[0].key.account,
+            reservation.id,
+        ));
         let _removed: u64 = self.call(&ROLLBACK, &keys, &args).await?;
         Ok(())
     }

@@ -9,6 +9,8 @@
 
 use sha2::{Digest, Sha256};
 
+use toolgate_domain::AccountId;
+
 use crate::counters::{CounterKey, Scope};
 
 /// The heartbeat set: worker id scored by the Redis time of its last beat.
@@ -16,11 +18,12 @@ pub(super) const WORKERS: &str = "tg:workers";
 /// The pub/sub channel of change events.
 pub(super) const EVENTS_CHANNEL: &str = "tg:events";
 
-/// The two keys of one counter: its log and its total.
+/// The three keys of one counter: its log, the log's total, and its sub-window buckets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct CounterKeys {
     pub(super) log: String,
     pub(super) total: String,
+    pub(super) buckets: String,
 }
 
 pub(super) fn counter_keys(key: &CounterKey) -> CounterKeys {
@@ -28,7 +31,13 @@ pub(super) fn counter_keys(key: &CounterKey) -> CounterKeys {
     CounterKeys {
         log: format!("tg:{{{}}}:c:{rule}", key.account),
         total: format!("tg:{{{}}}:u:{rule}", key.account),
+        buckets: format!("tg:{{{}}}:b:{rule}", key.account),
     }
+}
+
+/// Marks a reservation whose bucket charges were given back, so a second rollback gives nothing.
+pub(super) fn rollback_marker(account: &AccountId, reservation: u128) -> String {
+    format!("tg:{{{account}}}:r:{reservation:032x}")
 }
 
 fn scope_name(scope: Scope) -> &'static str {
@@ -56,8 +65,6 @@ fn rule_hash(key: &CounterKey) -> String {
 
 #[cfg(test)]
 mod tests {
-    use toolgate_domain::AccountId;
-
     use super::*;
 
     fn key() -> CounterKey {
@@ -88,6 +95,10 @@ mod tests {
             keys.total,
             "tg:{0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b}:u:cdbc8be9c79b4fb0"
         );
+        assert_eq!(
+            keys.buckets,
+            "tg:{0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b}:b:cdbc8be9c79b4fb0"
+        );
     }
 
     #[test]
@@ -95,6 +106,9 @@ mod tests {
         let keys = counter_keys(&key());
         assert_eq!(hash_tag(&keys.log), "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b");
         assert_eq!(hash_tag(&keys.total), hash_tag(&keys.log));
+        assert_eq!(hash_tag(&keys.buckets), hash_tag(&keys.log));
+        let marker = rollback_marker(&key().account, 7);
+        assert_eq!(hash_tag(&marker), hash_tag(&keys.log));
     }
 
     #[test]

@@ -56,12 +56,19 @@ pub(super) async fn eval<T: FromRedisValue>(
 /// Mirrors [`crate::algorithm::reserve`] step by step, at the Redis `TIME`.
 ///
 /// KEYS: per distinct counter key of the call (slot `s`, 1-based, in first-appearance order as
-/// [`crate::algorithm::Plan`] numbers them), `KEYS[2s-1]` its log and `KEYS[2s]` its total.
-/// ARGV: reservation id (32 hex digits), expiry margin ms, request count, then per request in
-/// request order: slot, window ms, max, amount.
+/// [`crate::algorithm::Plan`] numbers them), `KEYS[3s-2]` its log, `KEYS[3s-1]` the log's total and
+/// `KEYS[3s]` its buckets. ARGV: reservation id (32 hex digits), expiry margin ms, then the
+/// [`crate::algorithm::Tuning`] (bucketed above max, buckets per window, prune batch), request
+/// count, then per request in request order: slot, window ms, max, amount.
 ///
 /// A log member is `<reservation>:<entry>:<amount>`, scored by its `at_ms`; `<entry>` numbers the
 /// call's charged entries (requests with a non-zero amount) from 0, like `Reservation::entries`.
+/// The total is `<used>:<oldest>`: the log's sum (expired members not yet pruned included) and a
+/// lower bound of its oldest score, so a call that finds nothing can have expired skips the range
+/// query. A bucket field is the bucket index (`at_ms / width`), its value the amount.
+///
+/// Work per call is bounded: at most `prune batch` members (plus the rest of the last score) are
+/// pruned per key, at most one bucket hash read (its fields are the live buckets, ~60).
 ///
 /// Returns `{1, now_ms}` when admitted, `{0, now_ms, index, retry_after_ms}` when the request at
 /// 0-based `index` had no room.
@@ -75,75 +82,148 @@ local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local reservation = ARGV[1]
 local margin = tonumber(ARGV[2])
-local requests = {}
-for i = 1, tonumber(ARGV[3]) do
-  local at = 3 + (i - 1) * 4
-  requests[i] = { slot = tonumber(ARGV[at + 1]), window = tonumber(ARGV[at + 2]),
-                  max = tonumber(ARGV[at + 3]), amount = tonumber(ARGV[at + 4]), amount_text = ARGV[at + 4] }
-end
-local slots = #KEYS / 2
-
--- Step 1: forget charges that have left their window (a charge at t is live while now < t + window).
-local expired = {}
-local windows = {}
-for _, request in ipairs(requests) do
-  local log = KEYS[2 * request.slot - 1]
-  local cutoff = int(now - request.window)
-  windows[request.slot] = request.window
-  local gone = redis.call('ZRANGEBYSCORE', log, '-inf', cutoff)
-  if #gone > 0 then
-    local freed = 0
-    for _, member in ipairs(gone) do freed = freed + amount_of(member) end
-    redis.call('ZREMRANGEBYSCORE', log, '-inf', cutoff)
-    expired[request.slot] = (expired[request.slot] or 0) + freed
-  end
+local bucketed_above = tonumber(ARGV[3])
+local per_window = tonumber(ARGV[4])
+local batch = tonumber(ARGV[5])
+local slots = #KEYS / 3
+local requests, window, demand, bucketed = {}, {}, {}, {}
+for slot = 1, slots do demand[slot] = 0; bucketed[slot] = false end
+for i = 1, tonumber(ARGV[6]) do
+  local at = 6 + (i - 1) * 4
+  local request = { slot = tonumber(ARGV[at + 1]), window = tonumber(ARGV[at + 2]),
+                    max = tonumber(ARGV[at + 3]), amount = tonumber(ARGV[at + 4]), amount_text = ARGV[at + 4] }
+  requests[i] = request
+  window[request.slot] = request.window
+  -- Step 2 (done early, it changes nothing): what this call adds to each key, and how it counts it.
+  demand[request.slot] = demand[request.slot] + request.amount
+  if request.max > bucketed_above then bucketed[request.slot] = true end
 end
 
--- The live total of each key (the Rust log's `used`), kept in step with what was just pruned. A
--- total lost to eviction is recounted from the log, and lives no longer than the log.
+-- Step 1, per key: the log's total, a bounded prune of its expired members, then its live buckets.
+local log_sum, oldest, live, width, had_total, dirty = {}, {}, {}, {}, {}, {}
 local used = {}
 for slot = 1, slots do
-  local log, total = KEYS[2 * slot - 1], KEYS[2 * slot]
-  local freed = expired[slot] or 0
-  if redis.call('EXISTS', log) == 0 then
-    redis.call('DEL', total)
-    used[slot] = 0
+  local log, total, buckets = KEYS[3 * slot - 2], KEYS[3 * slot - 1], KEYS[3 * slot]
+  local w = window[slot]
+  local cutoff = now - w
+  local sum, first = 0, nil
+  local stored = redis.call('GET', total)
+  if stored then
+    local sum_text, oldest_text = string.match(stored, '^(%d+):?(%d*)$')
+    sum = tonumber(sum_text) or 0
+    first = tonumber(oldest_text)
+    had_total[slot] = true
+  elseif redis.call('EXISTS', log) == 1 then
+    -- A total lost to eviction is recounted from the log (at most `max` live members).
+    for _, member in ipairs(redis.call('ZRANGE', log, 0, -1)) do sum = sum + amount_of(member) end
+    dirty[slot] = true
   else
-    local stored = redis.call('GET', total)
-    if stored then
-      if freed > 0 then redis.call('DECRBY', total, int(freed)) end
-      used[slot] = math.max(0, tonumber(stored) - freed)
+    first = math.huge
+  end
+  local backlog = 0
+  if first == nil or first <= cutoff then
+    local gone = redis.call('ZRANGEBYSCORE', log, '-inf', int(cutoff), 'WITHSCORES', 'LIMIT', 0, batch)
+    local count = #gone / 2
+    if count > 0 then
+      local freed = 0
+      for i = 1, #gone, 2 do freed = freed + amount_of(gone[i]) end
+      if count < batch then
+        redis.call('ZREMRANGEBYRANK', log, 0, count - 1)
+      else
+        -- A full batch: the rest of its last score goes too (ties never split), the others wait.
+        local last = gone[#gone]
+        local tied = 0
+        for i = #gone, 2, -2 do
+          if gone[i] ~= last then break end
+          tied = tied + 1
+        end
+        local group = redis.call('ZRANGEBYSCORE', log, last, last)
+        for i = tied + 1, #group do freed = freed + amount_of(group[i]) end
+        redis.call('ZREMRANGEBYSCORE', log, '-inf', last)
+        backlog = redis.call('ZCOUNT', log, '-inf', int(cutoff))
+        if backlog > 0 then first = tonumber(last) end
+      end
+      sum = math.max(0, sum - freed)
+    end
+    if backlog == 0 then
+      local head = redis.call('ZRANGE', log, 0, 0, 'WITHSCORES')
+      if #head == 0 then sum = 0; first = math.huge else first = tonumber(head[2]) end
+    end
+    dirty[slot] = true
+  end
+  log_sum[slot], oldest[slot] = sum, first
+  -- Each expired member still in the log counts out as 1 (WindowLog::live_used).
+  used[slot] = math.max(0, sum - backlog)
+
+  local bucket_width = math.max(1, math.ceil(w / per_window))
+  width[slot] = bucket_width
+  live[slot] = {}
+  local fields = redis.call('HGETALL', buckets)
+  if #fields > 0 then
+    local stale = {}
+    for i = 1, #fields, 2 do
+      local index, amount = tonumber(fields[i]), tonumber(fields[i + 1])
+      -- A bucket counts until the charge of its last millisecond would expire.
+      if (index + 1) * bucket_width - 1 + w <= now then
+        stale[#stale + 1] = fields[i]
+      else
+        used[slot] = used[slot] + amount
+        live[slot][#live[slot] + 1] = { index, amount }
+      end
+    end
+    if #stale > 0 then redis.call('HDEL', buckets, unpack(stale)) end
+  end
+end
+
+-- Keeps what the prune did to a log's total (its TTL stays; a recounted one gets the log's).
+local function save_total(slot)
+  if not dirty[slot] then return end
+  local log, total = KEYS[3 * slot - 2], KEYS[3 * slot - 1]
+  if oldest[slot] == math.huge then
+    redis.call('DEL', total)
+  else
+    local value = int(log_sum[slot]) .. ':' .. int(oldest[slot])
+    if had_total[slot] then
+      redis.call('SET', total, value, 'KEEPTTL')
     else
-      local sum = 0
-      for _, member in ipairs(redis.call('ZRANGE', log, 0, -1)) do sum = sum + amount_of(member) end
       local ttl = redis.call('PTTL', log)
-      if ttl > 0 then redis.call('SET', total, int(sum), 'PX', ttl) end
-      used[slot] = sum
+      if ttl > 0 then redis.call('SET', total, value, 'PX', ttl) end
     end
   end
 end
 
--- Step 2: what this call adds to each key (two limits may name one key).
-local demand = {}
-for slot = 1, slots do demand[slot] = 0 end
-for _, request in ipairs(requests) do
-  demand[request.slot] = demand[request.slot] + request.amount
-end
-
--- The shortest wait until enough of the oldest charges expire (algorithm::retry_after_ms).
-local function retry_after(slot, max, wanted, window)
-  if wanted > max then return window end
+-- The shortest wait until enough live members and buckets expire (algorithm::retry_after_ms).
+local function retry_after(slot, max, wanted)
+  local w = window[slot]
+  if wanted > max then return w end
   local must_free = used[slot] + wanted - max
-  local freed = 0
-  local first = 0
+  local buckets = live[slot]
+  table.sort(buckets, function(a, b) return a[1] < b[1] end)
+  local log, cutoff = KEYS[3 * slot - 2], int(now - w)
+  local page, position, offset, next_bucket, freed = {}, 1, 0, 1, 0
   while true do
-    local batch = redis.call('ZRANGE', KEYS[2 * slot - 1], first, first + 63, 'WITHSCORES')
-    if #batch == 0 then return window end
-    for i = 1, #batch, 2 do
-      freed = freed + amount_of(batch[i])
-      if freed >= must_free then return math.max(0, tonumber(batch[i + 1]) + window - now) end
+    if position > #page and offset >= 0 then
+      page = redis.call('ZRANGEBYSCORE', log, '(' .. cutoff, '+inf', 'WITHSCORES', 'LIMIT', offset, 64)
+      position = 1
+      if #page == 0 then offset = -1 else offset = offset + 64 end
     end
-    first = first + 64
+    local entry_expiry = nil
+    if position <= #page then entry_expiry = tonumber(page[position + 1]) + w end
+    local bucket = buckets[next_bucket]
+    local bucket_expiry = nil
+    if bucket then bucket_expiry = (bucket[1] + 1) * width[slot] - 1 + w end
+    local expiry, amount
+    if entry_expiry and not (bucket_expiry and bucket_expiry < entry_expiry) then
+      expiry, amount = entry_expiry, amount_of(page[position])
+      position = position + 2
+    elseif bucket_expiry then
+      expiry, amount = bucket_expiry, bucket[2]
+      next_bucket = next_bucket + 1
+    else
+      return w
+    end
+    freed = freed + amount
+    if freed >= must_free then return math.max(0, expiry - now) end
   end
 end
 
@@ -151,48 +231,90 @@ end
 for index, request in ipairs(requests) do
   local wanted = demand[request.slot]
   if wanted > 0 and used[request.slot] + wanted > request.max then
-    return { 0, now, index - 1, retry_after(request.slot, request.max, wanted, request.window) }
+    local wait = retry_after(request.slot, request.max, wanted)
+    for slot = 1, slots do save_total(slot) end
+    return { 0, now, index - 1, wait }
   end
 end
 
--- Step 4: charge every request with a non-zero amount, one member each, all at `now`.
+-- Step 4: charge every request with a non-zero amount, all at `now`: a log member each, or one
+-- increment of its key's current bucket.
 local entry = 0
 for _, request in ipairs(requests) do
   if request.amount > 0 then
-    local member = reservation .. ':' .. int(entry) .. ':' .. request.amount_text
-    redis.call('ZADD', KEYS[2 * request.slot - 1], int(now), member)
+    if not bucketed[request.slot] then
+      local member = reservation .. ':' .. int(entry) .. ':' .. request.amount_text
+      redis.call('ZADD', KEYS[3 * request.slot - 2], int(now), member)
+    end
     entry = entry + 1
   end
 end
 for slot = 1, slots do
-  if demand[slot] > 0 then
-    local ttl = int(windows[slot] + margin)
-    redis.call('SET', KEYS[2 * slot], int(used[slot] + demand[slot]), 'PX', ttl)
-    redis.call('PEXPIRE', KEYS[2 * slot - 1], ttl)
+  local ttl = int(window[slot] + margin)
+  if demand[slot] == 0 then
+    save_total(slot)
+  elseif bucketed[slot] then
+    save_total(slot)
+    local buckets = KEYS[3 * slot]
+    redis.call('HINCRBY', buckets, int(math.floor(now / width[slot])), int(demand[slot]))
+    redis.call('PEXPIRE', buckets, ttl)
+  else
+    local value = int(log_sum[slot] + demand[slot]) .. ':' .. int(math.min(oldest[slot], now))
+    redis.call('SET', KEYS[3 * slot - 1], value, 'PX', ttl)
+    redis.call('PEXPIRE', KEYS[3 * slot - 2], ttl)
   end
 end
 return { 1, now }
 ";
 
-/// Mirrors [`crate::algorithm::rollback`]: removes exactly the members one reservation added.
+/// Mirrors [`crate::algorithm::rollback`]: removes exactly the members one reservation added, and
+/// takes its bucket charges back out once (a mark key says it was done).
 ///
-/// KEYS: per entry `e` of the reservation (1-based, in `Reservation::entries` order), `KEYS[2e-1]`
-/// its key's log and `KEYS[2e]` its key's total. ARGV: reservation id, then each entry's amount.
-/// Returns how many members were removed (0 when repeated: idempotent).
+/// KEYS: per entry `e` of the reservation (1-based, in `Reservation::entries` order), `KEYS[3e-2]`
+/// its key's log, `KEYS[3e-1]` its total and `KEYS[3e]` its buckets; the last key is the rollback
+/// mark. ARGV: reservation id, the mark's lifetime ms, buckets per window, then per entry: amount,
+/// at ms, window ms, 1 if it was charged to buckets (else 0).
+/// Returns how many members and buckets were given back (0 when repeated: idempotent).
 pub(super) static ROLLBACK: LazyLock<LuaScript> = LazyLock::new(|| LuaScript::new(ROLLBACK_SOURCE));
 
 const ROLLBACK_SOURCE: &str = r"
+local function int(value) return string.format('%d', value) end
+local per_window = tonumber(ARGV[3])
 local removed = 0
-for e = 1, #KEYS / 2 do
-  local log, total = KEYS[2 * e - 1], KEYS[2 * e]
-  local amount = ARGV[1 + e]
-  local member = ARGV[1] .. ':' .. string.format('%d', e - 1) .. ':' .. amount
-  if redis.call('ZREM', log, member) == 1 then
-    removed = removed + 1
-    if redis.call('EXISTS', log) == 0 then
-      redis.call('DEL', total)
-    elseif redis.call('EXISTS', total) == 1 then
-      redis.call('DECRBY', total, amount)
+local marked = nil
+for e = 1, (#KEYS - 1) / 3 do
+  local log, total, buckets = KEYS[3 * e - 2], KEYS[3 * e - 1], KEYS[3 * e]
+  local at = 3 + (e - 1) * 4
+  local amount = tonumber(ARGV[at + 1])
+  if ARGV[at + 4] == '1' then
+    if marked == nil then
+      marked = redis.call('SET', KEYS[#KEYS], '1', 'NX', 'PX', ARGV[2]) ~= false
+    end
+    if marked then
+      local window = tonumber(ARGV[at + 3])
+      local field = int(math.floor(tonumber(ARGV[at + 2]) / math.max(1, math.ceil(window / per_window))))
+      local current = redis.call('HGET', buckets, field)
+      if current then
+        local left = tonumber(current) - amount
+        if left > 0 then redis.call('HSET', buckets, field, int(left)) else redis.call('HDEL', buckets, field) end
+        removed = removed + 1
+      end
+    end
+  else
+    local member = ARGV[1] .. ':' .. int(e - 1) .. ':' .. ARGV[at + 1]
+    if redis.call('ZREM', log, member) == 1 then
+      removed = removed + 1
+      if redis.call('EXISTS', log) == 0 then
+        redis.call('DEL', total)
+      else
+        local stored = redis.call('GET', total)
+        local sum_text, oldest_text = string.match(stored or '', '^(%d+):?(%d*)$')
+        if sum_text then
+          local value = int(math.max(0, tonumber(sum_text) - amount))
+          if oldest_text ~= '' then value = value .. ':' .. oldest_text end
+          redis.call('SET', total, value, 'KEEPTTL')
+        end
+      end
     end
   end
 end

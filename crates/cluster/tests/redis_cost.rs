@@ -1,0 +1,79 @@
+//! What one reserve costs Redis, on a private `redis-server`: `INFO commandstats` time per EVALSHA
+//! for 2 000 calls of two limits, exact log (small max) and sub-window buckets (large max). Ignored
+//! by default (it measures, it does not check); run with
+//! `cargo test -p toolgate-cluster --test redis_cost -- --ignored --nocapture`.
+
+use std::time::Duration;
+
+use redis::aio::MultiplexedConnection;
+use toolgate_cluster::redis::{RedisCounters, RedisOptions};
+use toolgate_cluster::testing::redis_server::PrivateRedis;
+use toolgate_cluster::{CounterKey, Counters, LimitRequest, Scope};
+use toolgate_domain::AccountId;
+
+const CALLS: usize = 2_000;
+
+async fn evalsha_usec(admin: &mut MultiplexedConnection) -> (u64, f64) {
+    let info: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query_async(admin)
+        .await
+        .expect("INFO");
+    let line = info
+        .lines()
+        .find(|line| line.starts_with("cmdstat_evalsha:"))
+        .unwrap_or("cmdstat_evalsha:calls=0,usec=0");
+    let field = |name: &str| -> f64 {
+        line.split([':', ','])
+            .find_map(|part| part.strip_prefix(name))
+            .and_then(|value| value.parse().ok())
+            .unwrap_or(0.0)
+    };
+    (field("calls=") as u64, field("usec="))
+}
+
+async fn measure(counters: &RedisCounters, admin: &mut MultiplexedConnection, max: u64) -> f64 {
+    let account = AccountId::new();
+    let limits: Vec<LimitRequest> = ["all_calls", "tool_calls"]
+        .iter()
+        .map(|counter| LimitRequest {
+            key: CounterKey {
+                account,
+                scope: Scope::Grant,
+                scope_id: "grant-1".to_owned(),
+                counter: (*counter).to_owned(),
+                window_ms: 60_000,
+            },
+            max,
+            amount: 1,
+        })
+        .collect();
+    let (calls_before, usec_before) = evalsha_usec(admin).await;
+    for _ in 0..CALLS {
+        counters.reserve(&limits).await.expect("reserve");
+    }
+    let (calls_after, usec_after) = evalsha_usec(admin).await;
+    (usec_after - usec_before) / (calls_after - calls_before) as f64
+}
+
+#[tokio::test]
+#[ignore = "a measurement; run it by name"]
+async fn redis_time_per_reserve() {
+    let server = PrivateRedis::start().await;
+    let options = RedisOptions {
+        deadline: Duration::from_secs(2),
+        heartbeat_interval: Duration::from_secs(3_600),
+        ..RedisOptions::default()
+    };
+    let counters = RedisCounters::connect(&server.url(), options)
+        .await
+        .expect("connect");
+    let mut admin = redis::Client::open(server.url())
+        .expect("client")
+        .get_multiplexed_async_connection()
+        .await
+        .expect("admin");
+    let exact = measure(&counters, &mut admin, 5_000).await;
+    let large = measure(&counters, &mut admin, 1_000_000).await;
+    println!("redis usec per reserve of 2 limits: max 5000 {exact:.1}, max 1000000 {large:.1}");
+}
