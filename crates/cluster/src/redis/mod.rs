@@ -32,6 +32,8 @@ mod counters;
 mod events;
 mod heartbeat;
 mod keys;
+#[cfg(test)]
+mod long_prune_tests;
 mod options;
 mod scripts;
 mod stats;
