@@ -176,7 +176,7 @@ pub async fn spawn(mut settings: ServeSettings) -> anyhow::Result<Running> {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
         let server = axum::serve(
-            listener,
+            crate::server::no_delay(listener),
             app.router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(async move {

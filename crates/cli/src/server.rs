@@ -7,6 +7,20 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
+use axum::serve::{ListenerExt, TapIo};
+
+/// Accepted connections send small writes at once (event-stream keep-alives, progress, short JSON
+/// answers) instead of waiting for the peer's ACK (Nagle), which can add tens of milliseconds.
+pub fn no_delay(
+    listener: tokio::net::TcpListener,
+) -> TapIo<tokio::net::TcpListener, fn(&mut tokio::net::TcpStream)> {
+    fn set(stream: &mut tokio::net::TcpStream) {
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY");
+        }
+    }
+    listener.tap_io(set as fn(&mut tokio::net::TcpStream))
+}
 
 /// How long open streams may keep a shutting-down process alive.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -18,7 +32,7 @@ pub async fn run_until_signal(
 ) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let server = axum::serve(
-        listener,
+        no_delay(listener),
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown({
