@@ -26,10 +26,15 @@ fn reserve(criterion: &mut Criterion) {
         .expect("runtime");
     let counters = MemoryCounters::new();
     let account = AccountId::new();
-    // Small maxima (exact log) and a large one (sub-window buckets); both always have room.
+    // A large max (sub-window buckets) that always has room.
     let exact = [
-        limit(account, "all_calls", 1_000, 1_000_000),
-        limit(account, "tool_calls", 1_000, 1_000_000),
+        limit(account, "all_calls", 1_000, 1 << 40),
+        limit(account, "tool_calls", 1_000, 1 << 40),
+    ];
+    // Exact log, always room: 1 ms window, so every call prunes the previous charge.
+    let log = [
+        limit(account, "log_all", 1, 10_000),
+        limit(account, "log_tool", 1, 10_000),
     ];
     let small = [
         limit(account, "small_all", 60_000, 10_000),
@@ -41,6 +46,9 @@ fn reserve(criterion: &mut Criterion) {
             let outcome = runtime.block_on(counters.reserve(black_box(&exact)));
             assert!(matches!(outcome, Ok(ReserveOutcome::Admitted(_))));
         });
+    });
+    group.bench_function("two_limits_exact_log", |bench| {
+        bench.iter(|| black_box(runtime.block_on(counters.reserve(black_box(&log)))));
     });
     group.bench_function("two_limits_small_max_refused", |bench| {
         bench.iter(|| black_box(runtime.block_on(counters.reserve(black_box(&small)))));

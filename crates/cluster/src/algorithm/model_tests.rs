@@ -217,8 +217,9 @@ proptest! {
             let smallest_max = requests.iter().map(|request| request.max).min().unwrap_or(0);
             admitted.push((now_ms, amount, smallest_max));
         }
-        for &(at, _, max) in &admitted {
-            let in_window: u64 = admitted
+        // Only what was admitted up to that call (later calls in the same millisecond came after).
+        for (position, &(at, _, max)) in admitted.iter().enumerate() {
+            let in_window: u64 = admitted[..=position]
                 .iter()
                 .filter(|(other_at, _, _)| *other_at <= at && other_at + window > at)
                 .map(|(_, amount, _)| amount)

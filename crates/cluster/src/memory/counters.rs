@@ -60,12 +60,18 @@ impl MemoryCounters {
         let plan = Plan::new(limits);
         let reservation_id = algorithm::reservation_id(rand::random(), &plan.requests, &self.tuning);
         let decision = {
-            let mut locked = self.shards.lock_for(&plan.keys);
-            let (keys, mut logs): (Vec<_>, Vec<_>) = plan.keys.iter().map(|key| locked.take(key)).unzip();
+            let hashes: Vec<u64> = plan.keys.iter().map(|key| self.shards.hash_of(key)).collect();
+            let mut locked = self.shards.lock_for(&hashes);
+            let mut logs: Vec<_> = plan
+                .keys
+                .iter()
+                .zip(&hashes)
+                .map(|(key, hash)| locked.take(key, *hash))
+                .collect();
             let decision =
                 algorithm::reserve(&mut logs, &plan.requests, reservation_id, now_ms, &self.tuning);
-            for (key, log) in keys.into_iter().zip(logs) {
-                locked.put_back(key, log);
+            for ((key, hash), log) in plan.keys.iter().zip(&hashes).zip(logs) {
+                locked.put_back(key, *hash, log);
             }
             decision
         };
