@@ -301,3 +301,98 @@ fn plan_gives_one_slot_per_distinct_key_in_first_appearance_order() {
     );
     assert!(entries.iter().all(|entry| entry.at_ms == 42));
 }
+
+/// Buckets from max 4, four buckets of 250 ms a window, one pruned entry per call.
+const TINY: Tuning = Tuning {
+    bucketed_above_max: 3,
+    buckets_per_window: 4,
+    prune_batch: 1,
+};
+
+#[test]
+fn a_bucket_counts_until_its_last_millisecond_would_expire() {
+    let mut logs = logs(1);
+    let tiny = |logs: &mut [WindowLog], id, at| super::reserve(logs, &[request(0, 4, 4)], id, at, &TINY);
+    // Charged at 10, in the bucket [0, 250): it counts until 249 + 1000, not 10 + 1000.
+    assert_eq!(tiny(&mut logs, 1, 10), Decision::Admitted);
+    assert_eq!(logs[0].len(), 0, "no log entry");
+    assert_eq!(logs[0].bucket_used(), 4);
+    assert_eq!(tiny(&mut logs, 2, 1_010), exhausted(0, 239));
+    assert_eq!(tiny(&mut logs, 3, 1_248), exhausted(0, 1));
+    assert_eq!(tiny(&mut logs, 4, 1_249), Decision::Admitted);
+}
+
+#[test]
+fn log_and_buckets_on_one_key_both_count() {
+    let mut logs = logs(1);
+    // max 3: exact log; max 10: buckets. One counter, two tools.
+    assert_eq!(
+        super::reserve(&mut logs, &[request(0, 3, 2)], 1, 0, &TINY),
+        Decision::Admitted
+    );
+    assert_eq!(
+        super::reserve(&mut logs, &[request(0, 10, 7)], 2, 100, &TINY),
+        Decision::Admitted
+    );
+    assert_eq!(logs[0].live_used(WINDOW, 100), 9);
+    // The small limit sees the bucketed charges too; the log entry @0 frees 2 first (at 1000), then
+    // the bucket (at 1249).
+    assert_eq!(
+        super::reserve(&mut logs, &[request(0, 10, 3)], 3, 200, &TINY),
+        exhausted(0, 800)
+    );
+    assert_eq!(
+        super::reserve(&mut logs, &[request(0, 10, 4)], 3, 200, &TINY),
+        exhausted(0, 1_049)
+    );
+}
+
+#[test]
+fn pruning_is_bounded_and_the_backlog_counts_out() {
+    let mut logs = logs(1);
+    for at in 0..5 {
+        assert_eq!(
+            super::reserve(&mut logs, &[request(0, 3, 1)], at.into(), at * 10, &TINY),
+            if at < 3 {
+                Decision::Admitted
+            } else {
+                exhausted(0, 1_000 - at * 10)
+            }
+        );
+    }
+    // All three expired: one call prunes one, the two left count out as one each.
+    assert_eq!(
+        super::reserve(&mut logs, &[request(0, 3, 3)], 9, 5_000, &TINY),
+        Decision::Admitted
+    );
+    assert_eq!(logs[0].len(), 3, "two expired left, one new");
+    assert_eq!(logs[0].live_used(WINDOW, 5_000), 3);
+}
+
+#[test]
+fn bucket_rollback_gives_back_once_and_only_for_flagged_entries() {
+    let mut logs = logs(1);
+    let requests = [request(0, 10, 3)];
+    let id = reservation_id(0xabcd << 64, &requests, &TINY);
+    assert!(entry_is_bucketed(id, 0));
+    assert_eq!(
+        super::reserve(&mut logs, &requests, id, 0, &TINY),
+        Decision::Admitted
+    );
+    let entries = [RollbackEntry {
+        index: 0,
+        at_ms: 0,
+        amount: 3,
+    }];
+    // An id without the flag (a log reservation) takes nothing from the buckets.
+    super::rollback(&mut logs[0], id & !1, WINDOW, &entries, &TINY);
+    assert_eq!(logs[0].bucket_used(), 3);
+    super::rollback(&mut logs[0], id, WINDOW, &entries, &TINY);
+    assert_eq!(logs[0].bucket_used(), 0);
+    assert_eq!(
+        super::reserve(&mut logs, &requests, id + 2, 10, &TINY),
+        Decision::Admitted
+    );
+    super::rollback(&mut logs[0], id, WINDOW, &entries, &TINY);
+    assert_eq!(logs[0].bucket_used(), 3, "a second rollback gives nothing");
+}

@@ -10,10 +10,13 @@
 //!
 //! **Keys** (all built in `keys.rs`): `tg:{<account uuid>}:c:<rule>` is a counter's log, a sorted
 //! set of `<reservation hex>:<entry index>:<amount>` scored by `at_ms`; `tg:{<account uuid>}:u:<rule>`
-//! its running total. `<rule>` = first 16 hex digits of SHA-256 over (scope, scope id, counter,
-//! window). The braces are a Redis Cluster hash tag: one account, one slot. Both keys expire one
-//! window (plus 1 s) after the last charge. `tg:workers` is the heartbeat set, `tg:events` the
-//! pub/sub channel.
+//! its running total and a lower bound of its oldest score (`<used>:<oldest>`);
+//! `tg:{<account uuid>}:b:<rule>` its sub-window buckets (a hash, for limits above
+//! `Tuning::bucketed_above_max`); `tg:{<account uuid>}:r:<reservation>` marks a reservation whose
+//! bucket charges were rolled back. `<rule>` = first 16 hex digits of SHA-256 over (scope, scope id,
+//! counter, window). The braces are a Redis Cluster hash tag: one account, one slot. Counter keys
+//! expire one window (plus 1 s) after the last charge. `tg:workers` is the heartbeat set,
+//! `tg:events` the pub/sub channel.
 //!
 //! **Failure.** Every request-path call has a deadline (default 25 ms, then
 //! `CounterError::Timeout`); connection and server errors are `CounterError::Unavailable`. A
