@@ -13,12 +13,30 @@ use toolgate_domain::AccountId;
 
 const CALLS: usize = 2_000;
 
-async fn evalsha_usec(admin: &mut MultiplexedConnection) -> (u64, f64) {
+/// Commands run inside scripts (every command but EVALSHA, EVAL and INFO) since the server started.
+fn inner_commands(info: &str) -> u64 {
+    info.lines()
+        .filter_map(|line| line.strip_prefix("cmdstat_"))
+        .filter(|line| {
+            !["evalsha:", "eval:", "info:"]
+                .iter()
+                .any(|name| line.starts_with(name))
+        })
+        .filter_map(|line| {
+            line.split([':', ','])
+                .find_map(|part| part.strip_prefix("calls="))
+        })
+        .filter_map(|calls| calls.parse::<u64>().ok())
+        .sum()
+}
+
+async fn evalsha_usec(admin: &mut MultiplexedConnection) -> (u64, f64, u64) {
     let info: String = redis::cmd("INFO")
         .arg("commandstats")
         .query_async(admin)
         .await
         .expect("INFO");
+    let inner = inner_commands(&info);
     let line = info
         .lines()
         .find(|line| line.starts_with("cmdstat_evalsha:"))
@@ -29,10 +47,11 @@ async fn evalsha_usec(admin: &mut MultiplexedConnection) -> (u64, f64) {
             .and_then(|value| value.parse().ok())
             .unwrap_or(0.0)
     };
-    (field("calls=") as u64, field("usec="))
+    (field("calls=") as u64, field("usec="), inner)
 }
 
-async fn measure(counters: &RedisCounters, admin: &mut MultiplexedConnection, max: u64) -> f64 {
+/// Redis µs and commands per reserve.
+async fn measure(counters: &RedisCounters, admin: &mut MultiplexedConnection, max: u64) -> (f64, f64) {
     let account = AccountId::new();
     let limits: Vec<LimitRequest> = ["all_calls", "tool_calls"]
         .iter()
@@ -48,12 +67,16 @@ async fn measure(counters: &RedisCounters, admin: &mut MultiplexedConnection, ma
             amount: 1,
         })
         .collect();
-    let (calls_before, usec_before) = evalsha_usec(admin).await;
+    let (calls_before, usec_before, inner_before) = evalsha_usec(admin).await;
     for _ in 0..CALLS {
         counters.reserve(&limits).await.expect("reserve");
     }
-    let (calls_after, usec_after) = evalsha_usec(admin).await;
-    (usec_after - usec_before) / (calls_after - calls_before) as f64
+    let (calls_after, usec_after, inner_after) = evalsha_usec(admin).await;
+    let calls = (calls_after - calls_before) as f64;
+    (
+        (usec_after - usec_before) / calls,
+        (inner_after - inner_before) as f64 / calls,
+    )
 }
 
 #[tokio::test]
@@ -75,5 +98,8 @@ async fn redis_time_per_reserve() {
         .expect("admin");
     let exact = measure(&counters, &mut admin, 5_000).await;
     let large = measure(&counters, &mut admin, 1_000_000).await;
-    println!("redis usec per reserve of 2 limits: max 5000 {exact:.1}, max 1000000 {large:.1}");
+    println!(
+        "per reserve of 2 limits: max 5000 {:.1} µs {:.2} commands, max 1000000 {:.1} µs {:.2} commands",
+        exact.0, exact.1, large.0, large.1
+    );
 }
