@@ -33,6 +33,9 @@ pub enum Command {
     Config(ServeSettings),
     /// Measure what the gateway costs against calling the upstream directly (issue 6); `--quick` for a short run.
     Bench(crate::bench::BenchArgs),
+    /// The benchmark's bare pass-through proxy as a process of its own (started by `toolgate bench`).
+    #[command(hide = true)]
+    BenchProxy(crate::bench::proxy::ProxyArgs),
     /// Policy documents.
     Policy {
         #[command(subcommand)]
@@ -85,6 +88,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(args) => crate::bench::run(args).await,
+        Command::BenchProxy(args) => crate::bench::proxy::run_child(args).await,
         Command::Policy {
             command: PolicyCommand::Check { file },
         } => crate::policy_check::run(&file),

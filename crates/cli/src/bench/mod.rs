@@ -7,7 +7,7 @@
 
 mod load;
 mod process;
-mod proxy;
+pub mod proxy;
 mod redis;
 mod report;
 mod setup;
@@ -134,15 +134,16 @@ struct Prepared<'a> {
     kind: Kind,
     target: Target,
     gateway: Option<&'a Gateway>,
+    proxy: Option<&'a process::BareProxy>,
 }
 
 impl Prepared<'_> {
     /// CPU time used so far by what sits between client and upstream.
     fn cpu_time(&self) -> Option<Duration> {
-        match (self.kind, self.gateway) {
-            (Kind::Proxy, _) => process::threads_cpu_time(proxy::THREAD_NAME),
-            (_, Some(gateway)) => gateway.cpu_time(),
-            _ => None,
+        match (self.gateway, self.proxy) {
+            (Some(gateway), _) => gateway.cpu_time(),
+            (None, Some(proxy)) => proxy.cpu_time(),
+            (None, None) => None,
         }
     }
 }
@@ -163,7 +164,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     println!("toolgate bench on {}", process::machine());
     let workers = std::thread::available_parallelism().map(usize::from).unwrap_or(2);
     let upstream = upstream::start(workers)?;
-    let proxy = proxy::start(workers, upstream.addr)?;
+    let proxy = process::BareProxy::start(upstream.addr)?;
     let upstream_url = format!("http://{}/mcp", upstream.addr);
     let http = reqwest::Client::builder().no_proxy().build()?;
 
@@ -202,6 +203,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
             kind,
             target,
             gateway: process,
+            proxy: (kind == Kind::Proxy).then_some(&proxy),
         });
     }
     let phases = plan.runs * plan.concurrency.len() * prepared.len();

@@ -131,6 +131,59 @@ impl Drop for Gateway {
     }
 }
 
+/// The bare proxy (`toolgate bench-proxy`) as a child process, killed on drop.
+pub struct BareProxy {
+    child: Child,
+    pid: u32,
+    pub addr: SocketAddr,
+}
+
+impl BareProxy {
+    pub fn start(upstream: SocketAddr) -> anyhow::Result<Self> {
+        use std::io::BufRead;
+        let exe = std::env::current_exe().context("finding the toolgate binary")?;
+        let mut child = Command::new(exe)
+            .arg("bench-proxy")
+            .arg("--upstream")
+            .arg(upstream.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .context("starting toolgate bench-proxy")?;
+        let pid = child.id();
+        let stdout = child.stdout.take().context("the proxy's output")?;
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .context("reading the proxy's address")?;
+        let addr = line
+            .trim()
+            .strip_prefix(super::proxy::LISTENING)
+            .and_then(|addr| addr.trim().parse().ok());
+        let Some(addr) = addr else {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!("toolgate bench-proxy did not say where it listens (it printed {line:?})");
+        };
+        Ok(Self { child, pid, addr })
+    }
+
+    /// User + system CPU time the proxy process has used so far.
+    pub fn cpu_time(&self) -> Option<Duration> {
+        cpu_time(self.pid)
+    }
+}
+
+impl Drop for BareProxy {
+    fn drop(&mut self) {
+        // Closing its standard input stops it; kill it in case it does not.
+        drop(self.child.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// A port that was free a moment ago (the child binds it itself).
 fn free_port() -> anyhow::Result<SocketAddr> {
     let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).context("finding a free port")?;
@@ -141,24 +194,6 @@ fn free_port() -> anyhow::Result<SocketAddr> {
 fn cpu_time(pid: u32) -> Option<Duration> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     parse_stat(&stat).map(|(_, time)| time)
-}
-
-/// CPU time of this process's threads named `name` (the bare proxy's runtime, say). Exited threads
-/// are not counted; tokio's workers live as long as their runtime.
-pub fn threads_cpu_time(name: &str) -> Option<Duration> {
-    let mut total = Duration::ZERO;
-    for task in std::fs::read_dir("/proc/self/task").ok()? {
-        let Ok(task) = task else { continue };
-        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
-            continue;
-        };
-        if let Some((comm, time)) = parse_stat(&stat)
-            && comm == name
-        {
-            total += time;
-        }
-    }
-    Some(total)
 }
 
 /// The command name and utime + stime (fields 2, 14 and 15) of a `stat` file.
@@ -235,6 +270,5 @@ mod tests {
     #[test]
     fn this_process_has_cpu_time() {
         assert!(cpu_time(std::process::id()).is_some());
-        assert!(threads_cpu_time("no-such-thread").is_some_and(|time| time.is_zero()));
     }
 }

@@ -18,8 +18,37 @@ use super::upstream::{Background, accept_loop};
 
 type Body = Either<Incoming, Empty<Bytes>>;
 
-/// The name of the proxy's threads, by which its CPU time is read.
+/// The name of the proxy's threads.
 pub const THREAD_NAME: &str = "bench-proxy";
+/// What `toolgate bench-proxy` prints first: this, a space, and the address it listens on.
+pub const LISTENING: &str = "bench-proxy listening on";
+
+/// Arguments of the hidden `toolgate bench-proxy` subcommand.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ProxyArgs {
+    /// The upstream to forward to (a loopback `host:port`).
+    #[arg(long)]
+    pub upstream: std::net::SocketAddr,
+}
+
+/// `toolgate bench-proxy`: the bare proxy as a process of its own, so that it crosses the same process
+/// boundaries as the gateway (client → proxy process → upstream) and its CPU time is read the same
+/// way. Runs until its standard input closes (the benchmark holds it open) or it is killed.
+pub async fn run_child(args: ProxyArgs) -> anyhow::Result<std::process::ExitCode> {
+    use std::io::{Read, Write};
+    let workers = std::thread::available_parallelism().map(usize::from).unwrap_or(2);
+    let proxy = start(workers, args.upstream)?;
+    let mut stdout = std::io::stdout();
+    writeln!(stdout, "{LISTENING} {}", proxy.addr)?;
+    stdout.flush()?;
+    tokio::task::spawn_blocking(|| {
+        let mut byte = [0u8; 1];
+        while std::io::stdin().read(&mut byte).is_ok_and(|read| read > 0) {}
+    })
+    .await?;
+    drop(proxy);
+    Ok(std::process::ExitCode::SUCCESS)
+}
 
 /// Starts the proxy in front of `upstream` (a loopback `host:port`).
 pub fn start(workers: usize, upstream: std::net::SocketAddr) -> anyhow::Result<Background> {

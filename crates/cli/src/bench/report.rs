@@ -169,7 +169,7 @@ pub fn render(results: &Results, kinds: &[Kind], concurrencies: &[usize]) -> Str
     let _ = writeln!(
         out,
         "(medians of {runs} run(s); calls/s and latencies count successful calls only, errors are summed over runs; \
-         CPU = user+system time per successful call of the gateway process or the bare proxy's threads)"
+         CPU = user+system time per successful call of the gateway or bare proxy process)"
     );
     for error in &results.first_errors {
         let _ = writeln!(out, "WARNING: {error}");
