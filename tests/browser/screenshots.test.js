@@ -6,6 +6,9 @@
 // a text, no request leaves the machine, no script error. What is measured but left to a person's
 // judgement (content wider than a phone, elements sticking out of the viewport) is written to
 // test-output/screenshots/report.json and printed.
+// States shown besides the plain pages: a pending approval (the agent's call of a require_approval tool),
+// the settings page with a failed webhook delivery (the URL is a loopback port where nothing listens),
+// the settings page that shows the new signing secret once, and the signed-in 404.
 
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -14,7 +17,8 @@ const { test } = require('node:test');
 const { newContext, watch } = require('./lib/browser');
 const flows = require('./lib/flows');
 const { useStack, withDiagnostics } = require('./lib/harness');
-const { OUTPUT_ROOT } = require('./lib/stack');
+const { runClient } = require('./lib/mcp');
+const { OUTPUT_ROOT, freePort } = require('./lib/stack');
 
 const OUT = path.join(OUTPUT_ROOT, 'screenshots');
 const VARIANTS = [
@@ -29,10 +33,21 @@ const OPTIONAL = [
   ['activity', '/activity'],
 ];
 
+// A tool the recommended policy puts under "Require approval" (Financial): calling it creates an approval,
+// and with it a webhook delivery.
+const APPROVAL_TOOL = 'transfer_funds';
+const FAILED_BANNER = /\d+ deliver(y|ies) failed in the last 24 hours/;
+
 const account = {};
+// The agent's held call (the gateway holds it up to the policy's default 25 s wait): ended at the test's end.
+const stopClient = new AbortController();
+let heldCall = null;
 const env = useStack('screenshots', async () => {
-  fs.rmSync(OUT, { recursive: true, force: true });
+  // Only this file's own screenshots go: other files (approvals.test.js) write theirs here too.
   fs.mkdirSync(OUT, { recursive: true });
+  for (const file of fs.readdirSync(OUT)) {
+    if (/--(desktop|phone)-(light|dark)\.png$/.test(file) || file === 'report.json') fs.rmSync(path.join(OUT, file), { force: true });
+  }
   const context = await newContext(env.browser);
   const page = await context.newPage();
   watch(page);
@@ -47,6 +62,23 @@ const env = useStack('screenshots', async () => {
     await flows.toolRow(page, 'kill_process').getByLabel('State').selectOption({ label: 'Hide' });
     await flows.saveBuilder(page);
     await flows.createGrant(page, 'CI agent', 'System tools · policy agents');
+    const token = (await page.locator('#grant-token').textContent()).trim();
+    const gatewayUrl = (await page.getByText('Gateway URL:').locator('code').textContent()).trim();
+
+    // Settings with failed deliveries: the webhook points at a loopback port where nothing listens, then
+    // an approval is requested (the agent calls a require_approval tool), so its delivery is tried and fails.
+    account.webhookUrl = `http://127.0.0.1:${await freePort()}/hook`;
+    await flows.openFromNav(page, 'Settings');
+    await page.getByLabel('Webhook URL').fill(account.webhookUrl);
+    const saved = await flows.clickAndNavigate(page, page.getByRole('button', { name: 'Save webhook' }));
+    assert.equal(saved.status(), 200, `saving the webhook answers the settings page (got ${saved.status()})`);
+    await page.getByText(/^whsec_/).waitFor();
+    heldCall = runClient(gatewayUrl, token, [[APPROVAL_TOOL, { amount: 12.5, to: 'ACME-0042' }]], { readTimeoutSeconds: 40, signal: stopClient.signal });
+    heldCall.catch(() => {}); // awaited at the end; a failure before then must not be an unhandled rejection
+    await flows.until('the settings page to show the failed delivery', async () => {
+      await page.goto(`${env.stack.baseUrl}/a/${account.slug}/settings`);
+      return FAILED_BANNER.test(await page.locator('#delivery-failures').textContent({ timeout: 1000 }).catch(() => ''));
+    }, 30000);
     account.storageState = await context.storageState();
   });
   await context.close();
@@ -120,6 +152,15 @@ async function shoot(page, name, variant, report, t) {
 }
 
 test('every page at desktop and phone widths, light and dark', { timeout: 600000 }, async (t) => {
+  try {
+    await everyPage(t);
+  } finally {
+    stopClient.abort();
+    if (heldCall) await heldCall.catch(() => {});
+  }
+});
+
+async function everyPage(t) {
   const base = env.stack.baseUrl;
   const acct = `${base}/a/${account.slug}`;
   const report = {};
@@ -185,6 +226,18 @@ test('every page at desktop and phone widths, light and dark', { timeout: 600000
       await flows.clickAndNavigate(page, page.getByRole('link', { name: /^Revoke/ }).first());
       await collect(await shoot(page, 'grant-revoke', variant, report, t), 'grant-revoke', variant, failures);
       for (const [name, route] of optional) await visit(name, `${acct}${route}`);
+      // Settings: the failed delivery is listed and announced; then the webhook saved again (the same
+      // unreachable URL) answers the page that shows the new signing secret once.
+      await visit('settings', `${acct}/settings`, async () => {
+        assert.match(await page.locator('#delivery-failures').textContent(), FAILED_BANNER, 'the failure banner');
+        assert.ok((await page.locator('tr.delivery-failing').count()) >= 1, 'a failing delivery row');
+        await page.locator('#nav-settings-alert .nav-alert').waitFor(); // the nav's "!" (loaded by htmx)
+      });
+      await page.getByLabel('New webhook URL').fill(account.webhookUrl);
+      const replaced = await flows.clickAndNavigate(page, page.getByRole('button', { name: 'Replace webhook' }));
+      assert.equal(replaced.status(), 200, `replacing the webhook answers the page with the secret (got ${replaced.status()})`);
+      await page.getByText(/^whsec_/).waitFor();
+      await collect(await shoot(page, 'settings-secret', variant, report, t), 'settings-secret', variant, failures);
       const missing = await page.goto(`${acct}/no-such-page`);
       assert.equal(missing.status(), 404);
       await collect(await shoot(page, 'not-found', variant, report, t), 'not-found', variant, failures);
@@ -194,11 +247,11 @@ test('every page at desktop and phone widths, light and dark', { timeout: 600000
   }
 
   fs.writeFileSync(path.join(OUT, 'report.json'), JSON.stringify(report, null, 2));
-  const shots = fs.readdirSync(OUT).filter((file) => file.endsWith('.png'));
+  const shots = fs.readdirSync(OUT).filter((file) => /--(desktop|phone)-(light|dark)\.png$/.test(file));
   t.diagnostic(`${shots.length} screenshots in ${OUT}`);
-  assert.ok(shots.length >= VARIANTS.length * 16, `a screenshot of every page in every variant (${shots.length})`);
+  assert.ok(shots.length >= VARIANTS.length * (18 + optional.length), `a screenshot of every page in every variant (${shots.length})`);
   assert.deepEqual(failures, [], 'every control has a visible label, every button a text, no script error, no external request');
-});
+}
 
 /** Requirement failures of one page: controls without a visible label, buttons without a text. */
 async function collect(found, name, variant, failures) {
