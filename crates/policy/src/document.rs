@@ -70,7 +70,12 @@ fn compile_root(document: &Value, errors: &mut Errors) -> Option<CompiledPolicy>
         .map(|(all_tools, at)| compile_all_tools(all_tools, &at, &mut limits, errors))
         .unwrap_or_default();
     let tools = match root.get("tools") {
-        None => ToolTable::default(),
+        None => {
+            // Even without tool rules, exact `hide` names must land in the table `find` reads.
+            let mut table = ToolTable::default();
+            table.finish(&hide);
+            table
+        }
         Some((tools, at)) => compile_tools(tools, &at, &hide, &all_tools_charges, &mut limits, errors),
     };
     on_counter_error?;

@@ -70,6 +70,27 @@ fn hide_comes_before_everything() {
 }
 
 #[test]
+fn hide_works_without_any_tool_rules() {
+    // No `tools` key at all: exact and glob hide entries must still hide (listing and calling).
+    for default in ["allow", "deny"] {
+        let compiled = policy(json!({
+            "version": "1",
+            "default": default,
+            "hide": ["delete_account", "debug_*"]
+        }));
+        for tool in ["delete_account", "debug_dump"] {
+            assert_eq!(
+                compiled.evaluate(tool, &json!({})),
+                Decision::Hidden,
+                "{default}: {tool}"
+            );
+            assert!(!compiled.lists_tool(tool), "{default}: {tool}");
+        }
+        assert_eq!(compiled.lists_tool("list_files"), default == "allow");
+    }
+}
+
+#[test]
 fn hide_star_hides_everything() {
     let compiled = policy(json!({"version": "1", "default": "allow", "hide": ["*"], "tools": {"x": {}}}));
     for tool in ["x", "y", ""] {
