@@ -54,6 +54,9 @@ pub struct OpenedSession {
     pub fingerprint: String,
 }
 
+/// Longest session id kept opened (ids from usual upstreams are 100–200 characters).
+const MAX_REMEMBERED_LEN: usize = 512;
+
 /// Session ids that opened before, so the AEAD runs once per session rather than once per request.
 /// Only ids that opened are kept (garbage cannot fill it), keyed by the whole id (a lookup is as strict
 /// as opening it), and the map is bounded: when full it starts over.
@@ -85,6 +88,11 @@ impl OpenedSessions {
             claims,
             fingerprint: fingerprint(encoded),
         });
+        // The upstream chooses its session ids' length: long ones are opened every time rather than
+        // kept, so the map's memory stays bounded by its count.
+        if encoded.len() > MAX_REMEMBERED_LEN {
+            return Some(opened);
+        }
         let mut map = self
             .opened
             .write()
@@ -175,6 +183,14 @@ mod tests {
             assert!(sessions.open(&seal(name), &key()).is_some());
         }
         assert!(sessions.opened.read().expect("lock").len() <= 2);
+        // A long id opens but is not kept.
+        let sessions = OpenedSessions::new(10);
+        let long = seal(&"u".repeat(600));
+        assert_eq!(
+            sessions.open(&long, &key()).expect("opens").claims.upstream.len(),
+            600
+        );
+        assert!(sessions.opened.read().expect("lock").is_empty());
         assert_eq!(
             sessions.open(&first, &key()).expect("reopens").claims.upstream,
             "one"

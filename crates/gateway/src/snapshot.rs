@@ -4,7 +4,7 @@
 //! snapshot keeps being used (fail-static) and a warning is logged.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -28,7 +28,7 @@ pub struct ServerSnapshot {
     /// Tools whose definition changed since it was accepted (for `pin_tools`).
     pub changed_tools: HashSet<String>,
     loaded_at: Instant,
-    refreshing: AtomicBool,
+    refresh: RefreshClaim,
 }
 
 #[derive(Debug)]
@@ -39,7 +39,7 @@ pub struct GrantSnapshot {
     pub policy_id: Option<PolicyId>,
     pub expires_at: Option<OffsetDateTime>,
     pub revoked: bool,
-    refreshing: AtomicBool,
+    refresh: RefreshClaim,
 }
 
 impl GrantSnapshot {
@@ -54,19 +54,43 @@ pub struct PolicySnapshot {
     pub version: i64,
     pub compiled: Arc<CompiledPolicy>,
     loaded_at: Instant,
-    refreshing: AtomicBool,
+    refresh: RefreshClaim,
 }
 
 /// Whether a request should (re)load a snapshot it found, or use it as it is.
 ///
 /// Past its TTL a snapshot is still served (it was right until a change event said otherwise; the TTL
-/// only heals a lost event) while exactly one request reloads it: stale-while-revalidate, so a busy
-/// worker never sends every in-flight request to the store at once.
-fn must_load(loaded_at: Instant, refreshing: &AtomicBool, ttl: Duration, store_down: bool) -> bool {
+/// only heals a lost event) while one request reloads it: stale-while-revalidate, so a busy worker
+/// never sends every in-flight request to the store at once.
+fn must_load(loaded_at: Instant, refresh: &RefreshClaim, ttl: Duration, store_down: bool) -> bool {
     if loaded_at.elapsed() < ttl || store_down {
         return false;
     }
-    !refreshing.swap(true, Ordering::AcqRel)
+    refresh.try_claim()
+}
+
+/// Which request reloads a snapshot past its TTL. A claim lapses after [`CLAIM_LAPSES`], so a reload
+/// that was cancelled (its client went away) or ended early never keeps the snapshot from being
+/// reloaded by a later request.
+#[derive(Debug, Default)]
+struct RefreshClaim(Mutex<Option<Instant>>);
+
+/// Longer than one bounded load ([`LOAD_TIMEOUT`]) plus a policy compile.
+const CLAIM_LAPSES: Duration = Duration::from_secs(3);
+
+impl RefreshClaim {
+    fn try_claim(&self) -> bool {
+        let mut claimed = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if claimed.is_some_and(|at| at.elapsed() < CLAIM_LAPSES) {
+            return false;
+        }
+        *claimed = Some(Instant::now());
+        true
+    }
+
+    fn release(&self) {
+        *self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -90,11 +114,16 @@ pub struct SnapshotCache {
     events: Mutex<broadcast::Receiver<ChangeEvent>>,
     servers: RwLock<HashMap<ServerKey, Arc<ServerSnapshot>>>,
     /// `None` caches "no such token" briefly so a flood of bad tokens does not reach the database.
-    grants: RwLock<HashMap<TokenHash, GrantEntry>>,
+    /// By account and token hash: a lookup under another account (a token used on the wrong URL) must
+    /// not leave a "no such token" entry that hides the grant from its own account.
+    grants: RwLock<HashMap<(AccountId, TokenHash), GrantEntry>>,
     policies: RwLock<HashMap<PolicyId, Arc<PolicySnapshot>>>,
-    /// One policy load (and compile) at a time when none is cached: a cold start or a new version under
-    /// many connections compiles once, not once per waiting request.
-    policy_loads: tokio::sync::Mutex<()>,
+    /// One load (and compile) at a time per policy when none is cached: a cold start or a new version
+    /// under many connections compiles once, not once per waiting request.
+    policy_loads: Mutex<HashMap<PolicyId, Arc<tokio::sync::Mutex<()>>>>,
+    /// Bumped by every change event: a load that saw another value before it read the store does not
+    /// cache what it read (it may predate the change), so the next request reads again.
+    generation: AtomicU64,
     /// After a failed load the store is not asked again until then: requests are answered from the
     /// snapshots at once (fail-static) instead of each waiting for a dead database.
     store_down_until: Mutex<Option<Instant>>,
@@ -117,7 +146,8 @@ impl SnapshotCache {
             servers: RwLock::default(),
             grants: RwLock::default(),
             policies: RwLock::default(),
-            policy_loads: tokio::sync::Mutex::new(()),
+            policy_loads: Mutex::default(),
+            generation: AtomicU64::new(0),
             store_down_until: Mutex::new(None),
         }
     }
@@ -144,6 +174,10 @@ impl SnapshotCache {
             .unwrap_or(false)
     }
 
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
     /// Runs one load with a deadline; a failure or timeout marks the store down for a moment.
     async fn bounded<T>(
         &self,
@@ -160,6 +194,12 @@ impl SnapshotCache {
     }
 
     pub fn invalidate(&self, event: &ChangeEvent) {
+        if !matches!(
+            event,
+            ChangeEvent::ApprovalRequested { .. } | ChangeEvent::ApprovalDecided { .. }
+        ) {
+            self.generation.fetch_add(1, Ordering::AcqRel);
+        }
         match event {
             ChangeEvent::PolicySaved { policy, .. } => {
                 write(&self.policies).remove(policy);
@@ -189,19 +229,17 @@ impl SnapshotCache {
         let key = (account_slug.to_owned(), server_slug.to_owned());
         let cached = read(&self.servers).get(&key).cloned();
         if let Some(snapshot) = &cached
-            && !must_load(
-                snapshot.loaded_at,
-                &snapshot.refreshing,
-                self.ttl,
-                self.store_down(),
-            )
+            && !must_load(snapshot.loaded_at, &snapshot.refresh, self.ttl, self.store_down())
         {
             return Ok(cached);
         }
+        let generation = self.generation();
         match self.bounded(self.load_server(account_slug, server_slug)).await {
             Ok(Some(snapshot)) => {
                 let snapshot = Arc::new(snapshot);
-                write(&self.servers).insert(key, snapshot.clone());
+                if self.generation() == generation {
+                    write(&self.servers).insert(key, snapshot.clone());
+                }
                 Ok(Some(snapshot))
             }
             Ok(None) => {
@@ -210,7 +248,7 @@ impl SnapshotCache {
             }
             Err(error) => {
                 if let Some(snapshot) = &cached {
-                    snapshot.refreshing.store(false, Ordering::Release);
+                    snapshot.refresh.release();
                 }
                 stale_or(cached, error)
             }
@@ -253,7 +291,7 @@ impl SnapshotCache {
             log_argument_values: server.log_argument_values,
             changed_tools,
             loaded_at: Instant::now(),
-            refreshing: AtomicBool::new(false),
+            refresh: RefreshClaim::default(),
         }))
     }
 
@@ -288,16 +326,17 @@ impl SnapshotCache {
         hash: TokenHash,
     ) -> Result<Option<Arc<GrantSnapshot>>, SnapshotError> {
         self.apply_events();
-        let cached = read(&self.grants).get(&hash).cloned();
+        let cached = read(&self.grants).get(&(account_id, hash)).cloned();
         match &cached {
             Some((Some(snapshot), loaded_at))
-                if !must_load(*loaded_at, &snapshot.refreshing, self.ttl, self.store_down()) =>
+                if !must_load(*loaded_at, &snapshot.refresh, self.ttl, self.store_down()) =>
             {
                 return Ok(Some(snapshot.clone()).filter(|g| g.account_id == account_id));
             }
             Some((None, loaded_at)) if loaded_at.elapsed() < NEGATIVE_TTL => return Ok(None),
             _ => {}
         }
+        let generation = self.generation();
         match self
             .bounded(async { Ok(self.store.find_grant_by_token(account_id, hash).await?) })
             .await
@@ -311,10 +350,12 @@ impl SnapshotCache {
                         policy_id: grant.policy_id,
                         expires_at: grant.expires_at,
                         revoked: grant.revoked_at.is_some(),
-                        refreshing: AtomicBool::new(false),
+                        refresh: RefreshClaim::default(),
                     })
                 });
-                write(&self.grants).insert(hash, (snapshot.clone(), Instant::now()));
+                if self.generation() == generation {
+                    write(&self.grants).insert((account_id, hash), (snapshot.clone(), Instant::now()));
+                }
                 Ok(snapshot)
             }
             Err(error) => {
@@ -322,7 +363,7 @@ impl SnapshotCache {
                     .and_then(|(snapshot, _)| snapshot)
                     .filter(|g| g.account_id == account_id);
                 if let Some(snapshot) = &stale {
-                    snapshot.refreshing.store(false, Ordering::Release);
+                    snapshot.refresh.release();
                 }
                 stale_or(stale, error)
             }
@@ -337,20 +378,22 @@ impl SnapshotCache {
         self.apply_events();
         let mut cached = read(&self.policies).get(&policy_id).cloned();
         if let Some(snapshot) = &cached
-            && !must_load(
-                snapshot.loaded_at,
-                &snapshot.refreshing,
-                self.ttl,
-                self.store_down(),
-            )
+            && !must_load(snapshot.loaded_at, &snapshot.refresh, self.ttl, self.store_down())
         {
             return Ok(cached);
         }
-        // Nothing cached: wait for whoever is loading already, then look again.
+        // Nothing cached: wait for whoever is loading this policy already, then look again.
         let _loading = match cached {
             Some(_) => None,
             None => {
-                let guard = self.policy_loads.lock().await;
+                let lock = self
+                    .policy_loads
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .entry(policy_id)
+                    .or_default()
+                    .clone();
+                let guard = lock.lock_owned().await;
                 self.apply_events();
                 cached = read(&self.policies).get(&policy_id).cloned();
                 if let Some(snapshot) = &cached
@@ -358,9 +401,14 @@ impl SnapshotCache {
                 {
                     return Ok(cached);
                 }
+                // The one before us just found the store down: do not wait on it again.
+                if cached.is_none() && self.store_down() {
+                    return Err(SnapshotError::Timeout);
+                }
                 Some(guard)
             }
         };
+        let generation = self.generation();
         match self
             .bounded(async { Ok(self.store.get_policy(account_id, policy_id).await?) })
             .await
@@ -394,9 +442,11 @@ impl SnapshotCache {
                     version: policy.version,
                     compiled,
                     loaded_at: Instant::now(),
-                    refreshing: AtomicBool::new(false),
+                    refresh: RefreshClaim::default(),
                 });
-                write(&self.policies).insert(policy_id, snapshot.clone());
+                if self.generation() == generation {
+                    write(&self.policies).insert(policy_id, snapshot.clone());
+                }
                 Ok(Some(snapshot))
             }
             Ok(None) => {
@@ -405,7 +455,7 @@ impl SnapshotCache {
             }
             Err(error) => {
                 if let Some(snapshot) = &cached {
-                    snapshot.refreshing.store(false, Ordering::Release);
+                    snapshot.refresh.release();
                 }
                 stale_or(cached, error)
             }

@@ -1,0 +1,189 @@
+//! The snapshot cache against a real SQLite store: change events apply to the next lookup, the TTL
+//! heals a lost event (stale-while-revalidate still reloads), and a load that raced an event does not
+//! cache what it read before the event.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use toolgate_cluster::memory::MemoryEvents;
+use toolgate_cluster::{ChangeEvent, Events};
+use toolgate_domain::{AccountId, SecretKey, ServerId, Slug, TokenHash};
+use toolgate_gateway::snapshot::SnapshotCache;
+use toolgate_store::{Grant, NewAccount, NewGrant, NewServer, NewUser, SqliteStore, Store};
+
+struct World {
+    store: Arc<dyn Store>,
+    events: MemoryEvents,
+    account: AccountId,
+    grant: Grant,
+    token: TokenHash,
+    _folder: tempfile::TempDir,
+}
+
+async fn world() -> World {
+    let folder = tempfile::tempdir().expect("temporary folder");
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&folder.path().join("snapshot.db"))
+            .await
+            .expect("sqlite store"),
+    );
+    let (_, account) = store
+        .create_user_with_account(
+            NewUser {
+                email: "snap@example.com".into(),
+                password_hash: "$argon2id$v=19$test".into(),
+            },
+            NewAccount {
+                slug: Slug::parse("snap").expect("slug"),
+                name: "Snap".into(),
+            },
+        )
+        .await
+        .expect("account");
+    let server = store
+        .create_server(
+            account.id,
+            NewServer {
+                id: ServerId::new(),
+                slug: Slug::parse("sys").expect("slug"),
+                name: "Sys".into(),
+                url: "http://127.0.0.1:9/mcp".into(),
+                headers_sealed: None,
+                header_names: Vec::new(),
+            },
+        )
+        .await
+        .expect("server");
+    let token = TokenHash::of("tg_snapshot_test_token_0123456789abcdefghijkl");
+    let grant = store
+        .create_grant(
+            account.id,
+            NewGrant {
+                server_id: server.id,
+                policy_id: None,
+                name: "agent".into(),
+                token_hash: token,
+                token_prefix: "tg_snap".into(),
+                expires_at: None,
+            },
+        )
+        .await
+        .expect("grant");
+    World {
+        store,
+        events: MemoryEvents::new(),
+        account: account.id,
+        grant,
+        token,
+        _folder: folder,
+    }
+}
+
+fn cache(world: &World, ttl: Duration) -> SnapshotCache {
+    SnapshotCache::new(
+        world.store.clone(),
+        &world.events,
+        SecretKey::from_bytes([3; 32]),
+        ttl,
+    )
+}
+
+async fn revoked(cache: &SnapshotCache, world: &World) -> bool {
+    cache
+        .grant(world.account, world.token)
+        .await
+        .expect("lookup")
+        .expect("grant exists")
+        .revoked
+}
+
+#[tokio::test]
+async fn an_event_applies_to_the_next_lookup() {
+    let world = world().await;
+    let cache = cache(&world, Duration::from_secs(3600));
+    assert!(!revoked(&cache, &world).await);
+    world
+        .store
+        .revoke_grant(world.account, world.grant.id, OffsetDateTime::now_utc())
+        .await
+        .expect("revoke");
+    // Without an event the snapshot stands (no SQL on the request path)…
+    assert!(!revoked(&cache, &world).await);
+    world
+        .events
+        .publish(ChangeEvent::GrantChanged {
+            account: world.account,
+            grant: world.grant.id,
+        })
+        .await
+        .expect("publish");
+    // …and the next lookup after the event sees the change.
+    assert!(revoked(&cache, &world).await);
+}
+
+#[tokio::test]
+async fn the_ttl_heals_a_lost_event_and_keeps_healing() {
+    let world = world().await;
+    let ttl = Duration::from_millis(50);
+    let cache = cache(&world, ttl);
+    assert!(!revoked(&cache, &world).await);
+    world
+        .store
+        .revoke_grant(world.account, world.grant.id, OffsetDateTime::now_utc())
+        .await
+        .expect("revoke");
+    tokio::time::sleep(ttl * 3).await;
+    // The first lookup past the TTL reloads (the others meanwhile would be served the stale one).
+    assert!(revoked(&cache, &world).await);
+    // The reloaded snapshot is itself reloaded after its TTL (the earlier claim does not block it):
+    // a rotation without an event retires the old token.
+    world
+        .store
+        .rotate_grant(
+            world.account,
+            world.grant.id,
+            TokenHash::of("tg_rotated_token_0123456789abcdefghijklmnopq"),
+            "tg_rota",
+        )
+        .await
+        .expect("rotate");
+    assert!(
+        cache
+            .grant(world.account, world.token)
+            .await
+            .expect("lookup")
+            .is_some()
+    );
+    tokio::time::sleep(ttl * 3).await;
+    assert!(
+        cache
+            .grant(world.account, world.token)
+            .await
+            .expect("lookup")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn a_lookup_for_a_missing_grant_is_remembered_briefly_and_never_crosses_accounts() {
+    let world = world().await;
+    let cache = cache(&world, Duration::from_secs(3600));
+    let unknown = TokenHash::of("tg_no_such_token_0123456789abcdefghijklmnopq");
+    assert!(
+        cache
+            .grant(world.account, unknown)
+            .await
+            .expect("lookup")
+            .is_none()
+    );
+    assert!(
+        cache
+            .grant(AccountId::new(), world.token)
+            .await
+            .expect("lookup")
+            .is_none(),
+        "another account's lookup never finds this account's grant"
+    );
+    assert!(!revoked(&cache, &world).await);
+}
