@@ -96,6 +96,9 @@ impl WindowLog {
     /// Drops charges that are no longer live, at most `batch` log entries (rounded up to the end of
     /// the last timestamp, so ties go together) and every expired bucket. The Lua mirror:
     /// `ZRANGEBYSCORE key -inf <now - window> LIMIT 0 <batch>`, then the rest of the last score.
+    /// Buckets are checked at the front only (the hash's `o`) and scanned out only once the front
+    /// one has expired; `bucket_used` is the hash's running `t`, so neither side walks the buckets
+    /// on a call where none expired.
     pub fn prune(&mut self, window_ms: u64, now_ms: u64, batch: usize, per_window: u64) {
         let mut removed = 0_usize;
         let mut last_at_ms = None;

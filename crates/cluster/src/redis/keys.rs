@@ -1,7 +1,9 @@
 //! Every Redis key and channel Toolgate uses, built here and nowhere else.
 //!
 //! Counter keys: `tg:{<account uuid>}:c:<rule>` holds the log (a sorted set of charges scored by
-//! `at_ms`) and `tg:{<account uuid>}:u:<rule>` its running total (a string integer). The braces are
+//! `at_ms`) and `tg:{<account uuid>}:u:<rule>` its running total (`<used>:<oldest>:<until>`, see
+//! `scripts::RESERVE`), `tg:{<account uuid>}:b:<rule>` its sub-window buckets (a hash: a field per
+//! bucket index plus the running sum `t`, lowest index `o` and expiry `e`). The braces are
 //! a Redis Cluster hash tag: every key of one account lives in one slot, so one script may touch all
 //! the keys of a call. `<rule>` is the first 16 hex digits of SHA-256 over (scope, scope id, counter
 //! name, window): tools naming the same counter share one count, while a changed window (or scope)

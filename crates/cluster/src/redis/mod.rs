@@ -30,6 +30,8 @@
 //! counts the members seen in the last 15 s; `live_workers()` returns that last count, offline.
 
 mod breaker;
+#[cfg(test)]
+mod bucket_state_tests;
 mod connection;
 mod counters;
 mod events;

@@ -63,12 +63,30 @@ pub(super) async fn eval<T: FromRedisValue>(
 ///
 /// A log member is `<reservation>:<entry>:<amount>`, scored by its `at_ms`; `<entry>` numbers the
 /// call's charged entries (requests with a non-zero amount) from 0, like `Reservation::entries`.
-/// The total is `<used>:<oldest>`: the log's sum (expired members not yet pruned included) and a
-/// lower bound of its oldest score, so a call that finds nothing can have expired skips the range
-/// query. A bucket field is the bucket index (`at_ms / width`), its value the amount.
+///
+/// The total is `<used>:<oldest>:<until>`: the log's sum (expired members not yet pruned included),
+/// a lower bound of its oldest score (`-` when the log is empty), so a call that finds nothing can
+/// have expired skips the range query, and a time after which the bucket hash cannot exist, so a
+/// log-mode call skips the hash once it has passed. `<until>` (or `<oldest>` too) may be missing,
+/// as may the whole total: then nothing is known and the hash is read (always safe).
+///
+/// The bucket hash: a field per bucket, the bucket index (`at_ms / width`) with its amount, plus
+/// `t` the sum of every bucket field, `o` a lower bound of their indices and `e` the hash's
+/// expiry (ms). While bucket `o` still counts every bucket does (expiry grows with the index), so a
+/// call reads `t o e <current bucket>` with one HMGET and scans the hash (HGETALL, HDEL of the
+/// expired) only once `o` has expired (at most once per bucket width) or `t` is missing; exactly
+/// [`crate::algorithm::WindowLog`]'s front-of-queue prune and running `bucket_used`. A charge is
+/// one HSET of its bucket and `t` (and `o`, `e` when they change); the hash's TTL is renewed, to
+/// twice the window plus margin, only once less than one window plus margin is left.
+///
+/// Why skipping the hash is safe: only a bucket charge creates the hash or extends its TTL, and
+/// the same call makes the total's `<until>` at least the new expiry `e`; every other writer of the
+/// total carries `<until>` over as read (or as the hash's `e`, or 0 when it had no hash), or leaves
+/// it out. So a total whose `<until>` has passed proves there is no hash, whatever limits (log or
+/// bucket mode) share the counter.
 ///
 /// Work per call is bounded: at most `prune batch` members (plus the rest of the last score) are
-/// pruned per key, at most one bucket hash read (its fields are the live buckets, ~60).
+/// pruned per key, at most one bucket hash scan (its fields are the live buckets, ~60).
 ///
 /// Returns `{1, now_ms}` when admitted, `{0, now_ms, index, retry_after_ms}` when the request at
 /// 0-based `index` had no room.
@@ -99,19 +117,21 @@ for i = 1, tonumber(ARGV[6]) do
   if request.max > bucketed_above then bucketed[request.slot] = true end
 end
 
--- Step 1, per key: the log's total, a bounded prune of its expired members, then its live buckets.
+-- Step 1, per key: the log's total, a bounded prune of its expired members, then its buckets.
 local log_sum, oldest, live, width, had_total, dirty = {}, {}, {}, {}, {}, {}
-local used = {}
+local used, until_ms, scanned = {}, {}, {}
+local index_now, index_text, amount_now, hash_t, hash_o, hash_e = {}, {}, {}, {}, {}, {}
 for slot = 1, slots do
   local log, total, buckets = KEYS[3 * slot - 2], KEYS[3 * slot - 1], KEYS[3 * slot]
   local w = window[slot]
   local cutoff = now - w
-  local sum, first = 0, nil
+  local sum, first, known_until = 0, nil, nil
   local stored = redis.call('GET', total)
   if stored then
-    local sum_text, oldest_text = string.match(stored, '^(%d+):?(%d*)$')
+    local sum_text, oldest_text, until_text = string.match(stored, '^(%d+):?([%d%-]*):?(%d*)$')
     sum = tonumber(sum_text) or 0
-    first = tonumber(oldest_text)
+    if oldest_text == '-' then first = math.huge else first = tonumber(oldest_text) end
+    if sum_text and oldest_text ~= '' then known_until = tonumber(until_text) end
     had_total[slot] = true
   elseif redis.call('EXISTS', log) == 1 then
     -- A total lost to eviction is recounted from the log (at most `max` live members).
@@ -157,38 +177,88 @@ for slot = 1, slots do
 
   local bucket_width = math.max(1, math.ceil(w / per_window))
   width[slot] = bucket_width
-  live[slot] = {}
-  local fields = redis.call('HGETALL', buckets)
-  if #fields > 0 then
-    local stale = {}
-    for i = 1, #fields, 2 do
-      local index, amount = tonumber(fields[i]), tonumber(fields[i + 1])
-      -- A bucket counts until the charge of its last millisecond would expire.
-      if (index + 1) * bucket_width - 1 + w <= now then
-        stale[#stale + 1] = fields[i]
-      else
-        used[slot] = used[slot] + amount
-        live[slot][#live[slot] + 1] = { index, amount }
+  hash_t[slot], amount_now[slot] = 0, 0
+  until_ms[slot] = known_until
+  if bucketed[slot] or known_until == nil or known_until > now then
+    local current = math.floor(now / bucket_width)
+    index_now[slot], index_text[slot] = current, int(current)
+    -- t: sum of the bucket fields; o: lower bound of their indices; e: the hash's expiry.
+    local got = redis.call('HMGET', buckets, 't', 'o', 'e', index_text[slot])
+    local t, o, e = tonumber(got[1]), tonumber(got[2]), tonumber(got[3])
+    amount_now[slot] = tonumber(got[4]) or 0
+    local exists = t ~= nil
+    if t == nil or (o ~= nil and (o + 1) * bucket_width - 1 + w <= now) then
+      -- A bucket counts until the charge of its last millisecond would expire: drop the others.
+      t, o = 0, nil
+      local fields = redis.call('HGETALL', buckets)
+      local list, stale = {}, {}
+      for i = 1, #fields, 2 do
+        local index = tonumber(fields[i])
+        if index ~= nil then
+          if (index + 1) * bucket_width - 1 + w <= now then
+            stale[#stale + 1] = fields[i]
+          else
+            local amount = tonumber(fields[i + 1])
+            t = t + amount
+            if o == nil or index < o then o = index end
+            list[#list + 1] = { index, amount }
+          end
+        end
+      end
+      live[slot] = list
+      if #fields > 0 then
+        exists = true
+        scanned[slot] = stale
       end
     end
-    if #stale > 0 then redis.call('HDEL', buckets, unpack(stale)) end
+    hash_t[slot], hash_o[slot], hash_e[slot] = t, o, e
+    used[slot] = used[slot] + t
+    -- What the total may promise about the hash: its expiry, or that there is none.
+    if not exists then until_ms[slot] = 0 else until_ms[slot] = e end
   end
 end
 
--- Keeps what the prune did to a log's total (its TTL stays; a recounted one gets the log's).
-local function save_total(slot)
-  if not dirty[slot] then return end
-  local log, total = KEYS[3 * slot - 2], KEYS[3 * slot - 1]
-  if oldest[slot] == math.huge then
-    redis.call('DEL', total)
-  else
-    local value = int(log_sum[slot]) .. ':' .. int(oldest[slot])
-    if had_total[slot] then
-      redis.call('SET', total, value, 'KEEPTTL')
-    else
-      local ttl = redis.call('PTTL', log)
-      if ttl > 0 then redis.call('SET', total, value, 'PX', ttl) end
+-- Writes a key's bucket hash: `charge` (field, value, ... for HSET) if given, else what a scan
+-- found; a scan's expired buckets go with one HDEL.
+local function save_hash(slot, charge)
+  local buckets = KEYS[3 * slot]
+  local stale = scanned[slot]
+  if stale then
+    local o = hash_o[slot]
+    if o == nil and charge == nil then stale[#stale + 1] = 'o' end
+    if #stale > 0 then redis.call('HDEL', buckets, unpack(stale)) end
+    if charge == nil then
+      if o == nil then
+        redis.call('HSET', buckets, 't', int(hash_t[slot]))
+      else
+        redis.call('HSET', buckets, 't', int(hash_t[slot]), 'o', int(o))
+      end
     end
+  end
+  if charge then redis.call('HSET', buckets, unpack(charge)) end
+end
+
+-- Keeps a key's log total: `ttl` given after a log charge; else its TTL stays (a new one gets
+-- the log's, or what `until` needs).
+local function write_total(slot, ttl)
+  local log, total = KEYS[3 * slot - 2], KEYS[3 * slot - 1]
+  local known = until_ms[slot]
+  if oldest[slot] == math.huge and (known == nil or known <= now) then
+    if had_total[slot] then redis.call('DEL', total) end
+    return
+  end
+  local first = '-'
+  if oldest[slot] ~= math.huge then first = int(oldest[slot]) end
+  local value = int(log_sum[slot]) .. ':' .. first
+  if known ~= nil then value = value .. ':' .. int(known) end
+  if ttl then
+    redis.call('SET', total, value, 'PX', ttl)
+  elseif had_total[slot] then
+    redis.call('SET', total, value, 'KEEPTTL')
+  else
+    local left = redis.call('PTTL', log)
+    if known ~= nil and known - now > left then left = known - now end
+    if left > 0 then redis.call('SET', total, value, 'PX', int(left)) end
   end
 end
 
@@ -198,6 +268,16 @@ local function retry_after(slot, max, wanted)
   if wanted > max then return w end
   local must_free = used[slot] + wanted - max
   local buckets = live[slot]
+  if buckets == nil then
+    buckets = {}
+    if hash_t[slot] > 0 then
+      local fields = redis.call('HGETALL', KEYS[3 * slot])
+      for i = 1, #fields, 2 do
+        local index = tonumber(fields[i])
+        if index ~= nil then buckets[#buckets + 1] = { index, tonumber(fields[i + 1]) } end
+      end
+    end
+  end
   table.sort(buckets, function(a, b) return a[1] < b[1] end)
   local log, cutoff = KEYS[3 * slot - 2], int(now - w)
   local page, position, offset, next_bucket, freed = {}, 1, 0, 1, 0
@@ -232,7 +312,10 @@ for index, request in ipairs(requests) do
   local wanted = demand[request.slot]
   if wanted > 0 and used[request.slot] + wanted > request.max then
     local wait = retry_after(request.slot, request.max, wanted)
-    for slot = 1, slots do save_total(slot) end
+    for slot = 1, slots do
+      save_hash(slot, nil)
+      if dirty[slot] then write_total(slot, nil) end
+    end
     return { 0, now, index - 1, wait }
   end
 end
@@ -250,25 +333,51 @@ for _, request in ipairs(requests) do
   end
 end
 for slot = 1, slots do
-  local ttl = int(window[slot] + margin)
+  local lifetime = window[slot] + margin
   if demand[slot] == 0 then
-    save_total(slot)
+    save_hash(slot, nil)
+    if dirty[slot] then write_total(slot, nil) end
   elseif bucketed[slot] then
-    save_total(slot)
-    local buckets = KEYS[3 * slot]
-    redis.call('HINCRBY', buckets, int(math.floor(now / width[slot])), int(demand[slot]))
-    redis.call('PEXPIRE', buckets, ttl)
+    local current, o = index_now[slot], hash_o[slot]
+    local charge = { index_text[slot], int(amount_now[slot] + demand[slot]), 't', int(hash_t[slot] + demand[slot]) }
+    local lower = o == nil or current < o
+    if lower then o = current end
+    if lower or scanned[slot] then
+      charge[#charge + 1] = 'o'
+      charge[#charge + 1] = int(o)
+    end
+    local expiry = hash_e[slot]
+    local renew = expiry == nil or expiry < now + lifetime
+    if renew then
+      expiry = now + 2 * lifetime
+      charge[#charge + 1] = 'e'
+      charge[#charge + 1] = int(expiry)
+    end
+    save_hash(slot, charge)
+    if renew then redis.call('PEXPIRE', KEYS[3 * slot], int(2 * lifetime)) end
+    -- The total promises the hash is gone after `until`: never earlier than its expiry.
+    local known = until_ms[slot]
+    if known == nil or known < expiry then
+      until_ms[slot] = expiry
+      -- Twice the window plus margin outlasts both the hash and the log.
+      if had_total[slot] then write_total(slot, int(2 * lifetime)) else write_total(slot, nil) end
+    elseif dirty[slot] then
+      write_total(slot, nil)
+    end
   else
-    local value = int(log_sum[slot] + demand[slot]) .. ':' .. int(math.min(oldest[slot], now))
-    redis.call('SET', KEYS[3 * slot - 1], value, 'PX', ttl)
-    redis.call('PEXPIRE', KEYS[3 * slot - 2], ttl)
+    save_hash(slot, nil)
+    log_sum[slot] = log_sum[slot] + demand[slot]
+    oldest[slot] = math.min(oldest[slot], now)
+    write_total(slot, int(lifetime))
+    redis.call('PEXPIRE', KEYS[3 * slot - 2], int(lifetime))
   end
 end
 return { 1, now }
 ";
 
 /// Mirrors [`crate::algorithm::rollback`]: removes exactly the members one reservation added, and
-/// takes its bucket charges back out once (a mark key says it was done).
+/// takes its bucket charges back out once (a mark key says it was done), keeping the hash's `t`
+/// the sum of its buckets and the total's `<oldest>` and `<until>` as they were.
 ///
 /// KEYS: per entry `e` of the reservation (1-based, in `Reservation::entries` order), `KEYS[3e-2]`
 /// its key's log, `KEYS[3e-1]` its total and `KEYS[3e]` its buckets; the last key is the rollback
@@ -293,10 +402,21 @@ for e = 1, (#KEYS - 1) / 3 do
     if marked then
       local window = tonumber(ARGV[at + 3])
       local field = int(math.floor(tonumber(ARGV[at + 2]) / math.max(1, math.ceil(window / per_window))))
-      local current = redis.call('HGET', buckets, field)
+      local got = redis.call('HMGET', buckets, field, 't')
+      local current, sum = tonumber(got[1]), tonumber(got[2])
       if current then
-        local left = tonumber(current) - amount
-        if left > 0 then redis.call('HSET', buckets, field, int(left)) else redis.call('HDEL', buckets, field) end
+        local taken = math.min(current, amount)
+        local left = current - taken
+        if left > 0 then
+          if sum then
+            redis.call('HSET', buckets, field, int(left), 't', int(math.max(0, sum - taken)))
+          else
+            redis.call('HSET', buckets, field, int(left))
+          end
+        else
+          redis.call('HDEL', buckets, field)
+          if sum then redis.call('HSET', buckets, 't', int(math.max(0, sum - taken))) end
+        end
         removed = removed + 1
       end
     end
@@ -308,10 +428,13 @@ for e = 1, (#KEYS - 1) / 3 do
         redis.call('DEL', total)
       else
         local stored = redis.call('GET', total)
-        local sum_text, oldest_text = string.match(stored or '', '^(%d+):?(%d*)$')
+        local sum_text, oldest_text, until_text = string.match(stored or '', '^(%d+):?([%d%-]*):?(%d*)$')
         if sum_text then
           local value = int(math.max(0, tonumber(sum_text) - amount))
-          if oldest_text ~= '' then value = value .. ':' .. oldest_text end
+          if oldest_text ~= '' then
+            value = value .. ':' .. oldest_text
+            if until_text ~= '' then value = value .. ':' .. until_text end
+          end
           redis.call('SET', total, value, 'KEEPTTL')
         end
       end
