@@ -262,55 +262,55 @@ local function write_total(slot, ttl)
   end
 end
 
--- The shortest wait until enough live members and buckets expire (algorithm::retry_after_ms).
-local function retry_after(slot, max, wanted)
-  local w = window[slot]
-  if wanted > max then return w end
-  local must_free = used[slot] + wanted - max
-  local buckets = live[slot]
-  if buckets == nil then
-    buckets = {}
-    if hash_t[slot] > 0 then
-      local fields = redis.call('HGETALL', KEYS[3 * slot])
-      for i = 1, #fields, 2 do
-        local index = tonumber(fields[i])
-        if index ~= nil then buckets[#buckets + 1] = { index, tonumber(fields[i + 1]) } end
-      end
-    end
-  end
-  table.sort(buckets, function(a, b) return a[1] < b[1] end)
-  local log, cutoff = KEYS[3 * slot - 2], int(now - w)
-  local page, position, offset, next_bucket, freed = {}, 1, 0, 1, 0
-  while true do
-    if position > #page and offset >= 0 then
-      page = redis.call('ZRANGEBYSCORE', log, '(' .. cutoff, '+inf', 'WITHSCORES', 'LIMIT', offset, 64)
-      position = 1
-      if #page == 0 then offset = -1 else offset = offset + 64 end
-    end
-    local entry_expiry = nil
-    if position <= #page then entry_expiry = tonumber(page[position + 1]) + w end
-    local bucket = buckets[next_bucket]
-    local bucket_expiry = nil
-    if bucket then bucket_expiry = (bucket[1] + 1) * width[slot] - 1 + w end
-    local expiry, amount
-    if entry_expiry and not (bucket_expiry and bucket_expiry < entry_expiry) then
-      expiry, amount = entry_expiry, amount_of(page[position])
-      position = position + 2
-    elseif bucket_expiry then
-      expiry, amount = bucket_expiry, bucket[2]
-      next_bucket = next_bucket + 1
-    else
-      return w
-    end
-    freed = freed + amount
-    if freed >= must_free then return math.max(0, expiry - now) end
-  end
-end
-
 -- Step 3: check every limit in request order before charging any; a key with no demand is not checked.
 for index, request in ipairs(requests) do
   local wanted = demand[request.slot]
   if wanted > 0 and used[request.slot] + wanted > request.max then
+    -- The shortest wait until enough live members and buckets expire (algorithm::retry_after_ms),
+    -- defined here as only a refusal needs it (a closure costs every call that defines it).
+    local function retry_after(slot, max, wanted)
+      local w = window[slot]
+      if wanted > max then return w end
+      local must_free = used[slot] + wanted - max
+      local buckets = live[slot]
+      if buckets == nil then
+        buckets = {}
+        if hash_t[slot] > 0 then
+          local fields = redis.call('HGETALL', KEYS[3 * slot])
+          for i = 1, #fields, 2 do
+            local index = tonumber(fields[i])
+            if index ~= nil then buckets[#buckets + 1] = { index, tonumber(fields[i + 1]) } end
+          end
+        end
+      end
+      table.sort(buckets, function(a, b) return a[1] < b[1] end)
+      local log, cutoff = KEYS[3 * slot - 2], int(now - w)
+      local page, position, offset, next_bucket, freed = {}, 1, 0, 1, 0
+      while true do
+        if position > #page and offset >= 0 then
+          page = redis.call('ZRANGEBYSCORE', log, '(' .. cutoff, '+inf', 'WITHSCORES', 'LIMIT', offset, 64)
+          position = 1
+          if #page == 0 then offset = -1 else offset = offset + 64 end
+        end
+        local entry_expiry = nil
+        if position <= #page then entry_expiry = tonumber(page[position + 1]) + w end
+        local bucket = buckets[next_bucket]
+        local bucket_expiry = nil
+        if bucket then bucket_expiry = (bucket[1] + 1) * width[slot] - 1 + w end
+        local expiry, amount
+        if entry_expiry and not (bucket_expiry and bucket_expiry < entry_expiry) then
+          expiry, amount = entry_expiry, amount_of(page[position])
+          position = position + 2
+        elseif bucket_expiry then
+          expiry, amount = bucket_expiry, bucket[2]
+          next_bucket = next_bucket + 1
+        else
+          return w
+        end
+        freed = freed + amount
+        if freed >= must_free then return math.max(0, expiry - now) end
+      end
+    end
     local wait = retry_after(request.slot, request.max, wanted)
     for slot = 1, slots do
       save_hash(slot, nil)
