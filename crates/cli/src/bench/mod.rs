@@ -66,6 +66,10 @@ pub struct BenchArgs {
         default_value = "direct,proxy,gateway,redis"
     )]
     pub targets: Vec<Kind>,
+    /// Another build's `toolgate` binary to measure beside this one (rows "gateway (baseline build)",
+    /// in-process counters, same policy and load): before/after figures from one run.
+    #[arg(long)]
+    pub baseline_bin: Option<std::path::PathBuf>,
 }
 
 /// What the load is sent to.
@@ -77,6 +81,8 @@ pub enum Kind {
     Proxy,
     /// `toolgate serve` with in-process counters.
     Gateway,
+    /// `serve` of the binary given with `--baseline-bin` (in-process counters).
+    Baseline,
     /// `toolgate serve --redis-url`.
     Redis,
 }
@@ -88,6 +94,7 @@ impl Kind {
             Kind::Proxy => "bare proxy",
             Kind::Gateway => "gateway (in-process)",
             Kind::Redis => "gateway (Redis counters)",
+            Kind::Baseline => "gateway (baseline build)",
         }
     }
 }
@@ -172,6 +179,15 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         true => Some(start_gateway(&http, "gateway", None, &upstream_url).await?),
         false => None,
     };
+    let baseline = match &args.baseline_bin {
+        Some(binary) => {
+            plan.kinds.push(Kind::Baseline);
+            plan.kinds.sort_unstable();
+            plan.kinds.dedup();
+            Some(start_gateway_of(&http, Some(binary), "gateway-baseline", None, &upstream_url).await?)
+        }
+        None => None,
+    };
     let redis = match plan.kinds.contains(&Kind::Redis) {
         true => match RedisProbe::connect(&args.redis_url).await {
             Ok(probe) => {
@@ -198,6 +214,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
             Kind::Proxy => (plain_target(proxy.addr), None),
             Kind::Gateway => gateway_target(gateway.as_ref())?,
             Kind::Redis => gateway_target(redis.as_ref().map(|(_, gateway)| gateway))?,
+            Kind::Baseline => gateway_target(baseline.as_ref())?,
         };
         prepared.push(Prepared {
             kind,
@@ -332,7 +349,18 @@ async fn start_gateway(
     redis_url: Option<&str>,
     upstream_url: &str,
 ) -> anyhow::Result<(Gateway, setup::Configured)> {
-    let mut gateway = Gateway::start(label, redis_url)?;
+    start_gateway_of(http, None, label, redis_url, upstream_url).await
+}
+
+/// `serve` of `binary` (this one when `None`), configured like every gateway of the run.
+async fn start_gateway_of(
+    http: &reqwest::Client,
+    binary: Option<&std::path::Path>,
+    label: &str,
+    redis_url: Option<&str>,
+    upstream_url: &str,
+) -> anyhow::Result<(Gateway, setup::Configured)> {
+    let mut gateway = Gateway::start(binary, label, redis_url)?;
     gateway.wait_ready(http).await?;
     let configured = setup::configure(http, &gateway.base_url(), upstream_url)
         .await

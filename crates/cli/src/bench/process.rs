@@ -32,8 +32,15 @@ pub struct Gateway {
 
 impl Gateway {
     /// Starts `toolgate serve` on a free loopback port, counting in Redis when `redis_url` is given.
-    pub fn start(label: &str, redis_url: Option<&str>) -> anyhow::Result<Self> {
-        let exe = std::env::current_exe().context("finding the toolgate binary")?;
+    pub fn start(
+        binary: Option<&std::path::Path>,
+        label: &str,
+        redis_url: Option<&str>,
+    ) -> anyhow::Result<Self> {
+        let exe = match binary {
+            Some(binary) => binary.to_path_buf(),
+            None => std::env::current_exe().context("finding the toolgate binary")?,
+        };
         let data = tempfile::Builder::new()
             .prefix("toolgate-bench-")
             .tempdir()

@@ -230,6 +230,26 @@ pub fn render(results: &Results, kinds: &[Kind], concurrencies: &[usize]) -> Str
         show(summary.rss_mb, 1),
         show(results.redis_rss_mb, 1)
     );
+    if let (Some(baseline1), Some(baseline16)) =
+        (results.row(Kind::Baseline, 1), results.row(Kind::Baseline, 16))
+    {
+        let direct1 = results.row(Kind::Direct, 1);
+        let baseline_overhead = direct1.map(|direct| baseline1.p50_us - direct.p50_us);
+        let baseline_ratio = results
+            .row(Kind::Direct, 16)
+            .filter(|direct| direct.calls_per_second > 0.0)
+            .map(|direct| baseline16.calls_per_second / direct.calls_per_second);
+        let _ = writeln!(
+            out,
+            "baseline build (same run): added p50 at 1 connection {} µs (this build {} µs); gateway/direct at 16 {} (this build {}); CPU per call at 16 {} µs (this build {} µs)",
+            show(baseline_overhead, 1),
+            show(summary.overhead_p50_us, 1),
+            show(baseline_ratio, 3),
+            show(summary.throughput_ratio, 3),
+            show(baseline16.cpu_us_per_call, 1),
+            show(summary.cpu_us_per_call, 1),
+        );
+    }
     let _ = writeln!(out);
     render_goals(&mut out, &summary);
     let _ = writeln!(
