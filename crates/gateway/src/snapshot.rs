@@ -393,18 +393,25 @@ impl SnapshotCache {
                     .entry(policy_id)
                     .or_default()
                     .clone();
-                let guard = lock.lock_owned().await;
-                self.apply_events();
-                cached = read(&self.policies).get(&policy_id).cloned();
-                if let Some(snapshot) = &cached
-                    && snapshot.loaded_at.elapsed() < self.ttl
-                {
-                    return Ok(cached);
-                }
-                // The one before us just found the store down: do not wait on it again.
-                if cached.is_none() && self.store_down() {
-                    return Err(SnapshotError::Timeout);
-                }
+                let guard = match lock.clone().try_lock_owned() {
+                    Ok(guard) => guard,
+                    Err(_) => {
+                        // Someone is loading it: wait, then use what they loaded.
+                        let guard = lock.lock_owned().await;
+                        self.apply_events();
+                        cached = read(&self.policies).get(&policy_id).cloned();
+                        if let Some(snapshot) = &cached
+                            && snapshot.loaded_at.elapsed() < self.ttl
+                        {
+                            return Ok(cached);
+                        }
+                        // The load we waited for just found the store down: do not ask it again.
+                        if cached.is_none() && self.store_down() {
+                            return Err(SnapshotError::Timeout);
+                        }
+                        guard
+                    }
+                };
                 Some(guard)
             }
         };

@@ -77,7 +77,8 @@ pub(super) async fn eval<T: FromRedisValue>(
 /// expired) only once `o` has expired (at most once per bucket width) or `t` is missing; exactly
 /// [`crate::algorithm::WindowLog`]'s front-of-queue prune and running `bucket_used`. A charge is
 /// one HSET of its bucket and `t` (and `o`, `e` when they change); the hash's TTL is renewed, to
-/// twice the window plus margin, only once less than one window plus margin is left.
+/// twice (window + one bucket width + margin), only once less than that lifetime is left, so the hash
+/// outlives every bucket it still counts (a bucket counts one width past the window).
 ///
 /// Why skipping the hash is safe: only a bucket charge creates the hash or extends its TTL, and
 /// the same call makes the total's `<until>` at least the new expiry `e`; every other writer of the
@@ -338,6 +339,8 @@ for slot = 1, slots do
     save_hash(slot, nil)
     if dirty[slot] then write_total(slot, nil) end
   elseif bucketed[slot] then
+    -- A bucket counts until its last millisecond's charge would expire: one width past the window.
+    lifetime = lifetime + width[slot]
     local current, o = index_now[slot], hash_o[slot]
     local charge = { index_text[slot], int(amount_now[slot] + demand[slot]), 't', int(hash_t[slot] + demand[slot]) }
     local lower = o == nil or current < o
