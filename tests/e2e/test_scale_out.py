@@ -32,13 +32,12 @@ from cluster import (
     initialize,
     make_tenant,
     metrics_text,
-    module_logdir,
-    new_upstream,
     record,
     require_shared_redis,
     SHARED_REDIS_URL,
     start_cluster,
 )
+from scale_out_fixtures import database, logdir, upstream  # noqa: F401 (pytest fixtures)
 from conftest import LOCAL, SysMgmt, check, mcp_post
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
@@ -60,18 +59,6 @@ pytestmark = pytest.mark.timeout(180)
 
 
 @pytest.fixture(scope="module")
-def logdir(request: pytest.FixtureRequest):
-    return module_logdir(request)
-
-
-@pytest.fixture(scope="module")
-def database() -> Iterator[FreshDatabase]:
-    db = FreshDatabase.create()
-    yield db
-    db.drop()
-
-
-@pytest.fixture(scope="module")
 def cluster(logdir, database: FreshDatabase) -> Iterator[Cluster]:
     require_shared_redis()
     # These tests load the 2 cores with 1,000 concurrent calls from this process and three toolgate
@@ -85,11 +72,6 @@ def cluster(logdir, database: FreshDatabase) -> Iterator[Cluster]:
     )
     yield c
     cluster_fixture_teardown(c)
-
-
-@pytest.fixture(scope="module")
-def upstream(logdir) -> Iterator[SysMgmt]:
-    yield from new_upstream(logdir, "sysmgmt")
 
 
 @pytest.fixture(scope="module")

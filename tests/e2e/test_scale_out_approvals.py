@@ -21,12 +21,11 @@ from cluster import (
     Tenant,
     cluster_fixture_teardown,
     make_tenant,
-    module_logdir,
-    new_upstream,
     record,
     require_shared_redis,
     start_cluster,
 )
+from scale_out_fixtures import database, logdir, upstream  # noqa: F401 (pytest fixtures)
 from conftest import SysMgmt, mcp_client, text_of
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(180)]
@@ -44,28 +43,11 @@ HELD_READ_TIMEOUT = 75
 
 
 @pytest.fixture(scope="module")
-def logdir(request: pytest.FixtureRequest):
-    return module_logdir(request)
-
-
-@pytest.fixture(scope="module")
-def database() -> Iterator[FreshDatabase]:
-    db = FreshDatabase.create()
-    yield db
-    db.drop()
-
-
-@pytest.fixture(scope="module")
 def cluster(logdir, database: FreshDatabase) -> Iterator[Cluster]:
     require_shared_redis()
     c = start_cluster(logdir, database_url=database.url, redis_url=SHARED_REDIS_URL)
     yield c
     cluster_fixture_teardown(c)
-
-
-@pytest.fixture(scope="module")
-def upstream(logdir) -> Iterator[SysMgmt]:
-    yield from new_upstream(logdir, "sysmgmt")
 
 
 @pytest.fixture(scope="module")

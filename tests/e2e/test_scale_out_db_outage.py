@@ -33,14 +33,13 @@ from cluster import (
     cluster_fixture_teardown,
     initialize,
     make_tenant,
-    module_logdir,
-    new_upstream,
     probe,
     record,
     require_shared_redis,
     start_cluster,
     wait_status,
 )
+from scale_out_fixtures import logdir, upstream  # noqa: F401 (pytest fixtures)
 from conftest import SysMgmt
 
 SNAPSHOT_TTL_SECS = 2
@@ -65,11 +64,6 @@ pytestmark = pytest.mark.timeout(240)
 
 
 @pytest.fixture(scope="module")
-def logdir(request: pytest.FixtureRequest):
-    return module_logdir(request)
-
-
-@pytest.fixture(scope="module")
 def postgres(logdir) -> Iterator[PrivatePostgres]:
     pg = PrivatePostgres(logdir)
     try:
@@ -87,11 +81,6 @@ def cluster(logdir, postgres: PrivatePostgres) -> Iterator[Cluster]:
                       extra_env={"TOOLGATE_SNAPSHOT_TTL_SECS": str(SNAPSHOT_TTL_SECS)})
     yield c
     cluster_fixture_teardown(c)
-
-
-@pytest.fixture(scope="module")
-def upstream(logdir) -> Iterator[SysMgmt]:
-    yield from new_upstream(logdir, "sysmgmt")
 
 
 @pytest.fixture(scope="module")

@@ -8,16 +8,12 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from cluster import FreshDatabase, module_logdir, record, require_subcommands
+from cluster import FreshDatabase, record, require_subcommands
+from scale_out_fixtures import logdir  # noqa: F401 (pytest fixtures)
 from conftest import find_toolgate_bin, tail
 
 # every test here is bounded
 pytestmark = pytest.mark.timeout(180)
-
-
-@pytest.fixture(scope="module")
-def logdir(request: pytest.FixtureRequest):
-    return module_logdir(request)
 
 
 @pytest.fixture

@@ -37,11 +37,10 @@ from cluster import (
     cluster_fixture_teardown,
     make_tenant,
     metrics_text,
-    module_logdir,
-    new_upstream,
     record,
     start_cluster,
 )
+from scale_out_fixtures import database, logdir, upstream  # noqa: F401 (pytest fixtures)
 from conftest import SysMgmt
 
 LIMITED = "create_background_task"
@@ -63,11 +62,6 @@ pytestmark = pytest.mark.timeout(240)
 
 
 @pytest.fixture(scope="module")
-def logdir(request: pytest.FixtureRequest):
-    return module_logdir(request)
-
-
-@pytest.fixture(scope="module")
 def redis(logdir) -> Iterator[PrivateRedis]:
     r = PrivateRedis(logdir)
     r.start()
@@ -76,22 +70,10 @@ def redis(logdir) -> Iterator[PrivateRedis]:
 
 
 @pytest.fixture(scope="module")
-def database() -> Iterator[FreshDatabase]:
-    db = FreshDatabase.create()
-    yield db
-    db.drop()
-
-
-@pytest.fixture(scope="module")
 def cluster(logdir, database: FreshDatabase, redis: PrivateRedis) -> Iterator[Cluster]:
     c = start_cluster(logdir, database_url=database.url, redis_url=redis.url)
     yield c
     cluster_fixture_teardown(c)
-
-
-@pytest.fixture(scope="module")
-def upstream(logdir) -> Iterator[SysMgmt]:
-    yield from new_upstream(logdir, "sysmgmt")
 
 
 @pytest.fixture(scope="module")
