@@ -202,12 +202,7 @@ async fn overview_counts_todays_calls_by_decision() {
     use toolgate_store::{NewAuditEvent, Store};
     let app = TestApp::new().await;
     let (mut ann, slug) = app.signed_up("ann@example.com", "Acme").await;
-    let account = app
-        .store
-        .find_account_by_slug(&slug)
-        .await
-        .expect("store")
-        .expect("account");
+    let account = app.account(&slug).await;
     let event = |decision: &str| NewAuditEvent {
         account_id: account.id,
         server_id: None,

@@ -9,12 +9,7 @@ async fn create_shows_the_token_once_then_revoke_and_rotate() {
     let app = TestApp::new().await;
     let (mut ann, slug) = app.signed_up("ann@example.com", "Acme").await;
     let server = ann.add_server(&slug, "Files").await;
-    let account = app
-        .store
-        .find_account_by_slug(&slug)
-        .await
-        .expect("store")
-        .expect("account");
+    let account = app.account(&slug).await;
     let server_row = app
         .store
         .find_server(account.id, &server)

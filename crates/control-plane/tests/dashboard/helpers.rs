@@ -301,14 +301,19 @@ pub fn tool(name: &str, description: &str) -> Value {
 }
 
 impl TestApp {
-    pub async fn store_is_empty_of_servers(&self, slug: &str) -> bool {
+    /// The account with this slug, read from the store.
+    pub async fn account(&self, slug: &str) -> toolgate_store::Account {
         use toolgate_store::Store;
-        let account = self
-            .store
+        self.store
             .find_account_by_slug(slug)
             .await
             .expect("store")
-            .expect("account");
+            .expect("account")
+    }
+
+    pub async fn store_is_empty_of_servers(&self, slug: &str) -> bool {
+        use toolgate_store::Store;
+        let account = self.account(slug).await;
         self.store
             .list_servers(account.id)
             .await

@@ -20,12 +20,7 @@ async fn ann_with_everything(app: &TestApp) -> (crate::helpers::Browser<'_>, Str
     assert_eq!(synced.status, StatusCode::SEE_OTHER, "{}", synced.text);
     let server_id = {
         use toolgate_store::Store;
-        let account = app
-            .store
-            .find_account_by_slug(&slug)
-            .await
-            .expect("store")
-            .expect("account");
+        let account = app.account(&slug).await;
         app.store
             .find_server(account.id, &server)
             .await

@@ -93,12 +93,7 @@ async fn an_admin_sets_a_webhook_and_sees_its_secret_once() {
     assert!(again.text.contains("Replace webhook"));
 
     // The API reads what the page saved: one service, one store.
-    let account = app
-        .store
-        .find_account_by_slug(&slug)
-        .await
-        .expect("store")
-        .expect("account");
+    let account = app.account(&slug).await;
     let stored = app
         .store
         .get_account_settings(account.id)
@@ -218,12 +213,7 @@ async fn viewers_see_the_settings_but_cannot_change_them() {
             .await;
         assert_eq!(answer.status, StatusCode::FORBIDDEN, "{action}");
     }
-    let account = app
-        .store
-        .find_account_by_slug(&slug)
-        .await
-        .expect("store")
-        .expect("account");
+    let account = app.account(&slug).await;
     let stored = app
         .store
         .get_account_settings(account.id)
@@ -253,12 +243,7 @@ async fn writes_need_the_csrf_token() {
 async fn failed_deliveries_are_listed_and_flagged_in_the_navigation() {
     let app = TestApp::new().await;
     let (mut ann, slug) = app.signed_up("ann@example.com", "Acme").await;
-    let account = app
-        .store
-        .find_account_by_slug(&slug)
-        .await
-        .expect("store")
-        .expect("account");
+    let account = app.account(&slug).await;
     let alert = ann.get(&format!("/a/{slug}/settings/alert")).await;
     assert_eq!(alert.status, StatusCode::OK);
     assert!(!alert.text.contains("nav-alert"), "no failures, no badge");
