@@ -25,17 +25,7 @@ pub(crate) async fn handle(
     body: Bytes,
     _id: &RawValue,
 ) -> Result<Response, GatewayError> {
-    let policy = match connection.grant.policy_id {
-        Some(policy_id) => state
-            .cache()
-            .policy(connection.grant.account_id, policy_id)
-            .await
-            .map_err(|error| {
-                tracing::error!(%error, "cannot load policy");
-                GatewayError::Unavailable
-            })?,
-        None => None,
-    };
+    let policy = crate::call::policy_of(state, connection).await?;
     // A grant without a policy may call nothing, so it sees nothing.
     let keep = move |name: &str| policy.as_ref().is_some_and(|p| p.compiled.lists_tool(name));
 

@@ -246,12 +246,7 @@ impl SnapshotCache {
                 write(&self.servers).remove(&key);
                 Ok(None)
             }
-            Err(error) => {
-                if let Some(snapshot) = &cached {
-                    snapshot.refresh.release();
-                }
-                stale_or(cached, error)
-            }
+            Err(error) => stale_or(cached, error),
         }
     }
 
@@ -331,7 +326,7 @@ impl SnapshotCache {
             Some((Some(snapshot), loaded_at))
                 if !must_load(*loaded_at, &snapshot.refresh, self.ttl, self.store_down()) =>
             {
-                return Ok(Some(snapshot.clone()).filter(|g| g.account_id == account_id));
+                return Ok(Some(snapshot.clone()));
             }
             Some((None, loaded_at)) if loaded_at.elapsed() < NEGATIVE_TTL => return Ok(None),
             _ => {}
@@ -358,15 +353,7 @@ impl SnapshotCache {
                 }
                 Ok(snapshot)
             }
-            Err(error) => {
-                let stale = cached
-                    .and_then(|(snapshot, _)| snapshot)
-                    .filter(|g| g.account_id == account_id);
-                if let Some(snapshot) = &stale {
-                    snapshot.refresh.release();
-                }
-                stale_or(stale, error)
-            }
+            Err(error) => stale_or(cached.and_then(|(snapshot, _)| snapshot), error),
         }
     }
 
@@ -460,12 +447,7 @@ impl SnapshotCache {
                 write(&self.policies).remove(&policy_id);
                 Ok(None)
             }
-            Err(error) => {
-                if let Some(snapshot) = &cached {
-                    snapshot.refresh.release();
-                }
-                stale_or(cached, error)
-            }
+            Err(error) => stale_or(cached, error),
         }
     }
 }
@@ -484,9 +466,38 @@ fn upstream_uri(url: &str) -> Result<http::Uri, SnapshotError> {
     http::Uri::try_from(parsed.as_str()).map_err(|e| SnapshotError::Invalid(format!("server url: {e}")))
 }
 
-fn stale_or<T>(stale: Option<Arc<T>>, error: SnapshotError) -> Result<Option<Arc<T>>, SnapshotError> {
+/// The snapshots that are reloaded past their TTL by one claimed request.
+trait Refreshed {
+    fn refresh(&self) -> &RefreshClaim;
+}
+
+impl Refreshed for ServerSnapshot {
+    fn refresh(&self) -> &RefreshClaim {
+        &self.refresh
+    }
+}
+
+impl Refreshed for GrantSnapshot {
+    fn refresh(&self) -> &RefreshClaim {
+        &self.refresh
+    }
+}
+
+impl Refreshed for PolicySnapshot {
+    fn refresh(&self) -> &RefreshClaim {
+        &self.refresh
+    }
+}
+
+/// After a failed load: the last snapshot (fail-static), its reload claim given up so the next request
+/// may try the store again; or the error when there is none.
+fn stale_or<T: Refreshed>(
+    stale: Option<Arc<T>>,
+    error: SnapshotError,
+) -> Result<Option<Arc<T>>, SnapshotError> {
     match stale {
         Some(snapshot) => {
+            snapshot.refresh().release();
             tracing::warn!(%error, "store unreachable; enforcing with the last snapshot");
             metrics::counter!("toolgate_gateway_snapshot_stale_total").increment(1);
             Ok(Some(snapshot))

@@ -134,12 +134,7 @@ fn describe_forward_error(error: &hyper_util::client::legacy::Error) -> String {
 
 /// Why an upstream's answer could not be read to its end.
 pub(crate) fn describe_body_error(error: &hyper::Error) -> String {
-    let what = if error.is_timeout() {
-        "timed out"
-    } else {
-        "the answer broke off"
-    };
-    describe_with_cause(what, error)
+    describe_with_cause("the answer broke off", error)
 }
 
 fn describe_with_cause(what: &str, error: &(dyn std::error::Error + 'static)) -> String {
