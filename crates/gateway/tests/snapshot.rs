@@ -80,6 +80,16 @@ async fn world() -> World {
     }
 }
 
+impl World {
+    /// Revokes the grant in the store only: no change event is published.
+    async fn revoke_without_event(&self) {
+        self.store
+            .revoke_grant(self.account, self.grant.id, OffsetDateTime::now_utc())
+            .await
+            .expect("revoke");
+    }
+}
+
 fn cache(world: &World, ttl: Duration) -> SnapshotCache {
     SnapshotCache::new(
         world.store.clone(),
@@ -103,11 +113,7 @@ async fn an_event_applies_to_the_next_lookup() {
     let world = world().await;
     let cache = cache(&world, Duration::from_secs(3600));
     assert!(!revoked(&cache, &world).await);
-    world
-        .store
-        .revoke_grant(world.account, world.grant.id, OffsetDateTime::now_utc())
-        .await
-        .expect("revoke");
+    world.revoke_without_event().await;
     // Without an event the snapshot stands (no SQL on the request path)…
     assert!(!revoked(&cache, &world).await);
     world
@@ -128,11 +134,7 @@ async fn the_ttl_heals_a_lost_event_and_keeps_healing() {
     let ttl = Duration::from_millis(50);
     let cache = cache(&world, ttl);
     assert!(!revoked(&cache, &world).await);
-    world
-        .store
-        .revoke_grant(world.account, world.grant.id, OffsetDateTime::now_utc())
-        .await
-        .expect("revoke");
+    world.revoke_without_event().await;
     tokio::time::sleep(ttl * 3).await;
     // The first lookup past the TTL reloads (the others meanwhile would be served the stale one).
     assert!(revoked(&cache, &world).await);

@@ -262,51 +262,48 @@ async fn failed_deliveries_are_listed_and_flagged_in_the_navigation() {
                 .expect("insert")
         }
     };
+    let attempt = |id: i64, outcome: WebhookAttempt| {
+        let store = app.store.clone();
+        async move {
+            store
+                .record_webhook_attempt(account.id, id, outcome, now)
+                .await
+                .expect("attempt");
+        }
+    };
     let delivered = insert("approval.requested").await;
-    app.store
-        .record_webhook_attempt(
-            account.id,
-            delivered,
-            WebhookAttempt {
-                succeeded: true,
-                status_code: Some(204),
-                error: None,
-                next_attempt_at: None,
-            },
-            now,
-        )
-        .await
-        .expect("attempt");
+    attempt(
+        delivered,
+        WebhookAttempt {
+            succeeded: true,
+            status_code: Some(204),
+            error: None,
+            next_attempt_at: None,
+        },
+    )
+    .await;
     let given_up = insert("approval.approved").await;
-    app.store
-        .record_webhook_attempt(
-            account.id,
-            given_up,
-            WebhookAttempt {
-                succeeded: false,
-                status_code: Some(500),
-                error: Some("HTTP 500 from the receiver".into()),
-                next_attempt_at: None,
-            },
-            now,
-        )
-        .await
-        .expect("attempt");
+    attempt(
+        given_up,
+        WebhookAttempt {
+            succeeded: false,
+            status_code: Some(500),
+            error: Some("HTTP 500 from the receiver".into()),
+            next_attempt_at: None,
+        },
+    )
+    .await;
     let retrying = insert("approval.denied").await;
-    app.store
-        .record_webhook_attempt(
-            account.id,
-            retrying,
-            WebhookAttempt {
-                succeeded: false,
-                status_code: None,
-                error: Some("connection refused".into()),
-                next_attempt_at: Some(now + time::Duration::hours(1)),
-            },
-            now,
-        )
-        .await
-        .expect("attempt");
+    attempt(
+        retrying,
+        WebhookAttempt {
+            succeeded: false,
+            status_code: None,
+            error: Some("connection refused".into()),
+            next_attempt_at: Some(now + time::Duration::hours(1)),
+        },
+    )
+    .await;
 
     let page = ann.get(&format!("/a/{slug}/settings")).await;
     assert_eq!(page.status, StatusCode::OK);
