@@ -19,6 +19,7 @@ use toolgate_store::Store;
 use toolgate_store::sqlite::SqliteStore;
 
 use crate::health::{self, Health};
+use crate::server::Routes;
 use crate::settings::ServeSettings;
 
 const DATABASE_FILE: &str = "toolgate.db";
@@ -79,7 +80,7 @@ impl CatalogSource for UpstreamCatalog {
 }
 
 pub struct App {
-    pub router: Router,
+    pub routes: Routes,
     pub draining: Arc<AtomicBool>,
 }
 
@@ -123,13 +124,17 @@ pub async fn build(settings: &ServeSettings, bound: SocketAddr) -> anyhow::Resul
     });
     let draining = Arc::new(AtomicBool::new(false));
     let router = Router::new()
-        .merge(toolgate_gateway::router(gateway))
+        .merge(toolgate_gateway::router(gateway.clone()))
         .merge(control_plane)
         .merge(health::router(Health {
             store,
             draining: draining.clone(),
         }));
-    Ok(App { router, draining })
+    let routes = Routes {
+        router,
+        gateway: Some(gateway),
+    };
+    Ok(App { routes, draining })
 }
 
 pub async fn serve(settings: ServeSettings) -> anyhow::Result<()> {
@@ -150,21 +155,19 @@ pub async fn serve(settings: ServeSettings) -> anyhow::Result<()> {
     );
     println!("Data folder: {}", settings.data_dir.display());
     tracing::info!(%bound, "listening");
-    crate::server::run_until_signal(listener, app.router, app.draining).await
+    crate::server::run_until_signal(listener, app.routes, app.draining).await
 }
 
 /// A running all-in-one stack on a free loopback port, for tests.
 pub struct Running {
     pub addr: SocketAddr,
     pub base_url: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: crate::server::Server,
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        self.server.signal_stop();
     }
 }
 
@@ -173,22 +176,10 @@ pub async fn spawn(mut settings: ServeSettings) -> anyhow::Result<Running> {
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
     let addr = listener.local_addr()?;
     let app = build(&settings, addr).await?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let server = axum::serve(
-            crate::server::no_delay(listener),
-            app.router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = stopped.await;
-        });
-        if let Err(error) = server.await {
-            tracing::error!(%error, "test server failed");
-        }
-    });
+    let server = crate::server::Server::start(listener, app.routes)?;
     Ok(Running {
         addr,
         base_url: format!("http://{addr}"),
-        stop: Some(stop),
+        server,
     })
 }

@@ -16,6 +16,7 @@ use toolgate_gateway::{GatewayConfig, GatewayState};
 
 use crate::all_in_one::UpstreamCatalog;
 use crate::health::{self, Health};
+use crate::server::Routes;
 use crate::settings::ClusterSettings;
 
 fn secret(settings: &ClusterSettings) -> anyhow::Result<SecretKey> {
@@ -63,7 +64,11 @@ pub async fn control_plane(settings: ClusterSettings) -> anyhow::Result<()> {
         "Toolgate control plane is running at {}/",
         settings.public_url(bound)
     );
-    crate::server::run_until_signal(listener, router, draining).await
+    let routes = Routes {
+        router,
+        gateway: None,
+    };
+    crate::server::run_until_signal(listener, routes, draining).await
 }
 
 pub async fn gateway(settings: ClusterSettings) -> anyhow::Result<()> {
@@ -87,14 +92,18 @@ pub async fn gateway(settings: ClusterSettings) -> anyhow::Result<()> {
     let (listener, bound) = crate::server::bind(settings.listen).await?;
     let draining = Arc::new(AtomicBool::new(false));
     let router = Router::new()
-        .merge(toolgate_gateway::router(gateway))
+        .merge(toolgate_gateway::router(gateway.clone()))
         .merge(health::router(Health {
             store,
             draining: draining.clone(),
         }))
         .merge(crate::metrics::router());
     println!("Toolgate gateway worker is running at http://{bound}/mcp/…");
-    crate::server::run_until_signal(listener, router, draining).await
+    let routes = Routes {
+        router,
+        gateway: Some(gateway),
+    };
+    crate::server::run_until_signal(listener, routes, draining).await
 }
 
 /// A URL with its password replaced, for messages.

@@ -1,5 +1,11 @@
 //! Serving a router until SIGTERM / Ctrl-C, then draining.
+//!
+//! Connections are accepted on the calling runtime and handed round robin to lanes: one thread per
+//! core, each with a single-threaded tokio runtime that serves its connections from accept to close
+//! (`toolgate_gateway::lanes` says why). Measured on 2 vCPUs, this spends less CPU per call than one
+//! work-stealing runtime, where a request and its upstream connection hop between the two workers.
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -7,50 +13,182 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
-use axum::serve::{ListenerExt, TapIo};
-
-/// Accepted connections send small writes at once (event-stream keep-alives, progress, short JSON
-/// answers) instead of waiting for the peer's ACK (Nagle), which can add tens of milliseconds.
-pub fn no_delay(
-    listener: tokio::net::TcpListener,
-) -> TapIo<tokio::net::TcpListener, fn(&mut tokio::net::TcpStream)> {
-    fn set(stream: &mut tokio::net::TcpStream) {
-        if let Err(error) = stream.set_nodelay(true) {
-            tracing::debug!(%error, "cannot set TCP_NODELAY");
-        }
-    }
-    listener.tap_io(set as fn(&mut tokio::net::TcpStream))
-}
+use axum::extract::ConnectInfo;
+use axum::response::Response;
+use http::Request;
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::sync::{mpsc, oneshot, watch};
+use toolgate_gateway::{GatewayState, lanes};
+use tower::ServiceExt;
 
 /// How long open streams may keep a shutting-down process alive.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// What a server serves: the router, and the gateway state when `/mcp/…` requests should go to the
+/// gateway directly (no route matching, no extractors, no boxing of the body: the hot path).
+#[derive(Clone)]
+pub struct Routes {
+    pub router: Router,
+    pub gateway: Option<GatewayState>,
+}
+
+impl Routes {
+    async fn serve(self, request: Request<Incoming>, peer: SocketAddr) -> Response {
+        let (mut parts, body) = request.into_parts();
+        if let Some(gateway) = &self.gateway
+            && let Some((account, server)) = toolgate_gateway::mcp_path(parts.uri.path())
+        {
+            return toolgate_gateway::handle(gateway, account, server, &parts, body).await;
+        }
+        parts.extensions.insert(ConnectInfo(peer));
+        let request = Request::from_parts(parts, body);
+        self.router
+            .oneshot(request)
+            .await
+            .unwrap_or_else(|never| match never {})
+    }
+}
+
+/// A connection on its way to a lane.
+struct Accepted {
+    stream: std::net::TcpStream,
+    peer: SocketAddr,
+}
+
+/// A running server: its acceptor on the runtime that started it, its lanes on threads of their own.
+pub struct Server {
+    stop: watch::Sender<bool>,
+    lanes_done: Vec<oneshot::Receiver<()>>,
+}
+
+impl Server {
+    /// Starts serving `router` on `listener`.
+    pub fn start(listener: tokio::net::TcpListener, routes: Routes) -> anyhow::Result<Self> {
+        let (stop, stop_rx) = watch::channel(false);
+        let mut lanes = Vec::with_capacity(lanes::count());
+        let mut lanes_done = Vec::with_capacity(lanes::count());
+        for index in 0..lanes::count() {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("starting an HTTP lane's runtime")?;
+            let (sender, connections) = mpsc::unbounded_channel();
+            let (done, lane_done) = oneshot::channel();
+            let routes = routes.clone();
+            std::thread::Builder::new()
+                .name(format!("toolgate-http-{index}"))
+                .spawn(move || {
+                    lanes::enter(index);
+                    runtime.block_on(lane(connections, routes));
+                    let _ = done.send(());
+                })
+                .context("starting an HTTP lane's thread")?;
+            lanes.push(sender);
+            lanes_done.push(lane_done);
+        }
+        tokio::spawn(accept(listener, lanes, stop_rx));
+        Ok(Self { stop, lanes_done })
+    }
+
+    /// Stops accepting; open connections finish their requests (idle ones are closed).
+    pub fn signal_stop(&self) {
+        let _ = self.stop.send(true);
+    }
+
+    /// Stops accepting and waits until every connection has ended.
+    pub async fn stop(self) {
+        self.signal_stop();
+        for lane_done in self.lanes_done {
+            // An error means the lane's thread is gone already (a panic is logged by the hook).
+            let _ = lane_done.await;
+        }
+    }
+}
+
+async fn accept(
+    listener: tokio::net::TcpListener,
+    lanes: Vec<mpsc::UnboundedSender<Accepted>>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut next = 0;
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stop.wait_for(|stop| *stop) => return,
+        };
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(error) if is_connection_error(&error) => continue,
+            Err(error) => {
+                // Out of file descriptors and the like: wait rather than spin.
+                tracing::error!(%error, "cannot accept connections; retrying in a second");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        // Small writes (event-stream keep-alives, progress, short JSON answers) go out at once
+        // instead of waiting for the peer's ACK (Nagle), which can add tens of milliseconds.
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY");
+        }
+        match stream.into_std() {
+            Ok(stream) => {
+                let _ = lanes[next].send(Accepted { stream, peer });
+                next = (next + 1) % lanes.len();
+            }
+            Err(error) => tracing::debug!(%error, "cannot hand a connection to a lane"),
+        }
+    }
+}
+
+fn is_connection_error(error: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    matches!(
+        error.kind(),
+        ErrorKind::ConnectionRefused | ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset
+    )
+}
+
+/// One lane: serves the connections it is handed until the acceptor is gone, then drains them.
+async fn lane(mut connections: mpsc::UnboundedReceiver<Accepted>, routes: Routes) {
+    let graceful = GracefulShutdown::new();
+    let builder = hyper::server::conn::http1::Builder::new();
+    while let Some(Accepted { stream, peer }) = connections.recv().await {
+        let stream = match tokio::net::TcpStream::from_std(stream) {
+            Ok(stream) => stream,
+            Err(error) => {
+                tracing::debug!(%error, "cannot register a connection with its lane");
+                continue;
+            }
+        };
+        let routes = routes.clone();
+        let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+            let routes = routes.clone();
+            async move { Ok::<_, Infallible>(routes.serve(request, peer).await) }
+        });
+        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::trace!(%error, "connection ended with an error");
+            }
+        });
+    }
+    graceful.shutdown().await;
+}
+
 pub async fn run_until_signal(
     listener: tokio::net::TcpListener,
-    router: Router,
+    routes: Routes,
     draining: Arc<AtomicBool>,
 ) -> anyhow::Result<()> {
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let server = axum::serve(
-        no_delay(listener),
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown({
-        let mut stop_rx = stop_rx.clone();
-        async move {
-            let _ = stop_rx.wait_for(|stop| *stop).await;
-        }
-    });
-    let signal = async move {
-        crate::shutdown::signal().await;
-        tracing::info!("shutting down: finishing open requests");
-        draining.store(true, Ordering::Relaxed);
-        let _ = stop_tx.send(true);
-        tokio::time::sleep(DRAIN_TIMEOUT).await;
-    };
-    tokio::select! {
-        result = server => result.context("server failed")?,
-        () = signal => tracing::warn!("open streams did not finish in time; exiting"),
+    let server = Server::start(listener, routes)?;
+    crate::shutdown::signal().await;
+    tracing::info!("shutting down: finishing open requests");
+    draining.store(true, Ordering::Relaxed);
+    if tokio::time::timeout(DRAIN_TIMEOUT, server.stop()).await.is_err() {
+        tracing::warn!("open streams did not finish in time; exiting");
     }
     Ok(())
 }

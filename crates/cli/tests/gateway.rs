@@ -357,3 +357,90 @@ async fn revocation_and_policy_edits_apply_to_the_next_request() {
         .await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// Plain `/mcp/{account}/{server}` paths go to the gateway directly; others (here a percent-encoded
+/// slug) take the router. Both must be the same gateway.
+#[tokio::test]
+async fn a_percent_encoded_gateway_url_is_the_same_endpoint() {
+    let h = harness(policy()).await;
+    let plain = h.api.gateway_url("sys");
+    let encoded = plain
+        .strip_suffix("/sys")
+        .map(|prefix| format!("{prefix}/%73ys"))
+        .expect("gateway URLs end in the server slug");
+    let response = h
+        .http
+        .post(&encoded)
+        .bearer_auth(&h.token)
+        .header("accept", "application/json, text/event-stream")
+        .header("content-type", "application/json")
+        .body(INIT)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+    let session = response.headers()["mcp-session-id"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    // The session opened through the router works on the plain path, and the policy applies there.
+    let result = h.call(&session, "delete_path", json!({"path": "/"})).await;
+    assert_eq!(decision(&result)["decision"], "denied");
+    let unauthorized = h
+        .http
+        .post(&encoded)
+        .bearer_auth("tg_wrong")
+        .body(INIT)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(unauthorized.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// Connections are spread over the server's lanes (one thread each); limits are counted once for the
+/// whole process, whichever lane a call arrives on.
+#[tokio::test]
+async fn calls_on_many_connections_share_one_count() {
+    let h = harness(policy()).await;
+    let session = h.session().await;
+    let body = json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {"name": "create_task", "arguments": {}}});
+    let mut calls = Vec::new();
+    for _ in 0..8 {
+        // A client of its own: a connection of its own.
+        let http = reqwest::Client::new();
+        let request = http
+            .post(h.api.gateway_url("sys"))
+            .bearer_auth(&h.token)
+            .header("accept", "application/json, text/event-stream")
+            .header("content-type", "application/json")
+            .header("mcp-session-id", &session)
+            .header("mcp-protocol-version", "2025-06-18")
+            .body(body.to_string());
+        calls.push(tokio::spawn(async move {
+            let response = request.send().await.expect("request");
+            assert_eq!(response.status(), StatusCode::OK);
+            response.json::<Value>().await.expect("json")
+        }));
+    }
+    let mut decisions = Vec::new();
+    for call in calls {
+        let result = call.await.expect("task");
+        let upstream_answered = result["result"]["content"][0]["text"] == "called create_task";
+        let refused = decision(&result)["decision"].as_str();
+        decisions.push(match (upstream_answered, refused) {
+            (true, None) => "allowed".to_owned(),
+            (false, Some(refused)) => refused.to_owned(),
+            _ => format!("unexpected: {result}"),
+        });
+    }
+    let admitted = decisions.iter().filter(|d| *d == "allowed").count();
+    assert_eq!(
+        admitted, 2,
+        "max 2 per minute across every connection: {decisions:?}"
+    );
+    assert_eq!(
+        decisions.iter().filter(|d| *d == "rate_limited").count(),
+        6,
+        "{decisions:?}"
+    );
+}

@@ -2,10 +2,12 @@
 
 use std::sync::Arc;
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
+use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Method, header};
+use http_body_util::{BodyExt, Limited};
 use time::OffsetDateTime;
 use toolgate_domain::{TokenHash, TokenKind};
 use toolgate_mcp::headers as mcp_headers;
@@ -42,19 +44,44 @@ impl Connection {
     }
 }
 
+/// A request body the gateway can read: hyper's own (served directly) or axum's (through the router).
+pub trait RequestBody: hyper::body::Body<Data = Bytes, Error: Into<axum::BoxError>> + Send {}
+
+impl<B> RequestBody for B where B: hyper::body::Body<Data = Bytes, Error: Into<axum::BoxError>> + Send {}
+
+/// The route, for the router (percent-encoded slugs and tests come this way).
 pub(crate) async fn endpoint(
     State(state): State<GatewayState>,
     Path((account, server)): Path<(String, String)>,
-    method: Method,
-    headers: HeaderMap,
-    body: Body,
+    request: axum::extract::Request,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    handle(&state, &account, &server, &parts, body).await
+}
+
+/// The slugs of a plain `/mcp/{account}/{server}` path; `None` for anything else, including
+/// percent-encoded segments (the router decodes those).
+pub fn mcp_path(path: &str) -> Option<(&str, &str)> {
+    let (account, server) = path.strip_prefix("/mcp/")?.split_once('/')?;
+    let plain = |segment: &str| !segment.is_empty() && !segment.contains(['/', '%']);
+    (plain(account) && plain(server)).then_some((account, server))
+}
+
+/// One request to `/mcp/{account}/{server}`: authenticate, then dispatch on the method.
+pub async fn handle(
+    state: &GatewayState,
+    account: &str,
+    server: &str,
+    parts: &Parts,
+    body: impl RequestBody,
 ) -> Response {
     let result = async {
-        let connection = authenticate(&state, &account, &server, &headers).await?;
-        match method {
-            Method::POST => post(&state, connection, &headers, body).await,
-            Method::GET => stream(&state, connection, &headers, Method::GET).await,
-            Method::DELETE => stream(&state, connection, &headers, Method::DELETE).await,
+        let headers = &parts.headers;
+        let connection = authenticate(state, account, server, headers).await?;
+        match parts.method {
+            Method::POST => post(state, connection, headers, body).await,
+            Method::GET => stream(state, connection, headers, Method::GET).await,
+            Method::DELETE => stream(state, connection, headers, Method::DELETE).await,
             _ => Err(GatewayError::MethodNotAllowed),
         }
     }
@@ -129,17 +156,18 @@ fn unavailable(error: SnapshotError) -> GatewayError {
     GatewayError::Unavailable
 }
 
-async fn read_body(state: &GatewayState, body: Body) -> Result<Bytes, GatewayError> {
+async fn read_body(state: &GatewayState, body: impl RequestBody) -> Result<Bytes, GatewayError> {
     let limit = state.inner.max_body_bytes;
-    axum::body::to_bytes(body, limit).await.map_err(|error| {
-        let too_large = std::error::Error::source(&error)
-            .is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
-        if too_large {
-            GatewayError::PayloadTooLarge(limit)
-        } else {
-            GatewayError::bad_request(jsonrpc::INVALID_REQUEST, "the request body could not be read")
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.is::<http_body_util::LengthLimitError>() => {
+            Err(GatewayError::PayloadTooLarge(limit))
         }
-    })
+        Err(_) => Err(GatewayError::bad_request(
+            jsonrpc::INVALID_REQUEST,
+            "the request body could not be read",
+        )),
+    }
 }
 
 fn check_protocol_header(headers: &HeaderMap) -> Result<Option<Era>, GatewayError> {
@@ -181,7 +209,7 @@ async fn post(
     state: &GatewayState,
     connection: Connection,
     headers: &HeaderMap,
-    body: Body,
+    body: impl RequestBody,
 ) -> Result<Response, GatewayError> {
     let header_era = check_protocol_header(headers)?;
     let bytes = read_body(state, body).await?;
@@ -275,4 +303,29 @@ async fn stream(
         .send(method, &connection.server, headers, upstream_session, None)
         .await?;
     Ok(upstream::relay(response, None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mcp_path;
+
+    #[test]
+    fn plain_gateway_paths_are_recognised_and_everything_else_is_left_to_the_router() {
+        assert_eq!(mcp_path("/mcp/acme/sys"), Some(("acme", "sys")));
+        assert_eq!(mcp_path("/mcp/acme-2/files-01"), Some(("acme-2", "files-01")));
+        for other in [
+            "/mcp/acme/sys/",
+            "/mcp/acme/sys/extra",
+            "/mcp/acme",
+            "/mcp/acme/",
+            "/mcp//sys",
+            "/mcp/%61cme/sys",
+            "/mcp/acme/%73ys",
+            "/api/v1/accounts",
+            "/mcpx/acme/sys",
+            "/",
+        ] {
+            assert_eq!(mcp_path(other), None, "{other}");
+        }
+    }
 }

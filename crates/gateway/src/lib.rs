@@ -11,6 +11,7 @@ mod call;
 pub mod catalog;
 mod error;
 mod handler;
+pub mod lanes;
 mod list;
 mod refusal;
 pub mod session;
@@ -19,6 +20,7 @@ mod state;
 pub mod upstream;
 
 pub use error::GatewayError;
+pub use handler::{RequestBody, handle, mcp_path};
 pub use state::{GatewayConfig, GatewayState};
 
 use axum::Router;

@@ -40,7 +40,9 @@ pub struct Upstream {
     client: reqwest::Client,
     /// For every forwarded request: hyper's pooled client with nothing in between (no redirect
     /// policy, no URL re-parsing, no proxy matching), so the answer's body is relayed as it is.
-    forward: ForwardClient,
+    /// One pool per lane ([`crate::lanes`]): a pooled connection's task runs on the lane that opened
+    /// it, so a request and its upstream connection stay on one thread.
+    forward: Vec<ForwardClient>,
 }
 
 impl Default for Upstream {
@@ -62,21 +64,13 @@ impl Upstream {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("reqwest client with static settings builds");
-        let mut http = HttpConnector::new();
-        http.set_nodelay(true);
-        http.set_connect_timeout(Some(CONNECT_TIMEOUT));
-        http.enforce_http(false);
-        let connector = HttpsConnectorBuilder::new()
-            .with_webpki_roots()
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
-        // hyper's client never follows redirects, so the injected credentials stay with this server.
-        let forward = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-            .pool_timer(TokioTimer::new())
-            .build(connector);
+        let forward = (0..crate::lanes::count()).map(|_| forward_client()).collect();
         Self { client, forward }
+    }
+
+    /// The calling lane's pool.
+    fn forward(&self) -> &ForwardClient {
+        &self.forward[crate::lanes::current() % self.forward.len()]
     }
 
     pub fn client(&self) -> &reqwest::Client {
@@ -115,11 +109,28 @@ impl Upstream {
         for (name, value) in &server.headers {
             headers.insert(name.clone(), value.clone());
         }
-        self.forward
+        self.forward()
             .request(request)
             .await
             .map_err(|error| GatewayError::Upstream(describe_forward_error(&error)))
     }
+}
+
+fn forward_client() -> ForwardClient {
+    let mut http = HttpConnector::new();
+    http.set_nodelay(true);
+    http.set_connect_timeout(Some(CONNECT_TIMEOUT));
+    http.enforce_http(false);
+    let connector = HttpsConnectorBuilder::new()
+        .with_webpki_roots()
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
+    // hyper's client never follows redirects, so the injected credentials stay with this server.
+    Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+        .pool_timer(TokioTimer::new())
+        .build(connector)
 }
 
 /// Why a forwarded request found no upstream, for the model and the log.
