@@ -2,7 +2,7 @@
 //!
 //! Connections are accepted on the calling runtime and handed round robin to lanes: one thread per
 //! core, each with a single-threaded tokio runtime that serves its connections from accept to close
-//! (`toolgate_gateway::lanes` says why). Measured on 2 vCPUs, this spends less CPU per call than one
+//! (`toolgate_cluster::lanes` says why). Measured on 2 vCPUs, this spends less CPU per call than one
 //! work-stealing runtime, where a request and its upstream connection hop between the two workers.
 
 use std::convert::Infallible;
@@ -20,7 +20,8 @@ use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::sync::{mpsc, oneshot, watch};
-use toolgate_gateway::{GatewayState, lanes};
+use toolgate_cluster::lanes;
+use toolgate_gateway::GatewayState;
 use tower::ServiceExt;
 
 /// How long open streams may keep a shutting-down process alive.

@@ -8,6 +8,7 @@ pub mod algorithm;
 pub mod clock;
 pub mod counters;
 pub mod events;
+pub mod lanes;
 pub mod memory;
 pub mod redis;
 #[cfg(feature = "testing")]

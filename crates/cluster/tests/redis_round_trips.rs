@@ -53,6 +53,15 @@ impl Monitor {
     /// The names of the commands clients sent since the last call, up to an ECHO of a marker sent
     /// through `admin` (leaving out scripts' inner commands and the admin's own INFO calls).
     async fn client_commands(&mut self, admin: &mut MultiplexedConnection) -> Vec<String> {
+        self.sent(admin)
+            .await
+            .into_iter()
+            .map(|(_, command)| command)
+            .collect()
+    }
+
+    /// Like [`Self::client_commands`], with the address of the client that sent each command.
+    async fn sent(&mut self, admin: &mut MultiplexedConnection) -> Vec<(String, String)> {
         let marker = format!("end-{}", AccountId::new());
         let _: String = redis::cmd("ECHO")
             .arg(&marker)
@@ -77,7 +86,8 @@ impl Monitor {
                     .unwrap_or_default()
                     .to_uppercase();
                 if !source.ends_with(" lua") && command != "INFO" {
-                    commands.push(command);
+                    let client = source.split_once(' ').map_or(source, |(_, client)| client);
+                    commands.push((client.to_owned(), command));
                 }
             }
         };
@@ -188,4 +198,105 @@ async fn every_reserve_and_rollback_is_one_evalsha() {
 
     counters.reserve(&call(account, 2)).await.expect("reserve");
     assert_eq!(monitor.client_commands(&mut admin).await, ["EVALSHA"]);
+}
+
+/// On a lane (a thread of the server's, `toolgate_cluster::lanes`), calls move to a connection of
+/// the lane's own, made by the lane on its first call; until then they take the shared one. Either
+/// way they count in the same keys, one EVALSHA each.
+#[test]
+fn a_lane_gets_a_connection_of_its_own_and_counts_with_the_others() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let server = runtime.block_on(PrivateRedis::start());
+    let options = RedisOptions {
+        deadline: Duration::from_secs(2),
+        heartbeat_interval: Duration::from_secs(3_600),
+        ..RedisOptions::default()
+    };
+    let counters = std::sync::Arc::new(
+        runtime
+            .block_on(RedisCounters::connect(&server.url(), options))
+            .expect("connect to the private redis"),
+    );
+    let mut admin = runtime.block_on(async {
+        redis::Client::open(server.url())
+            .expect("admin client")
+            .get_multiplexed_async_connection()
+            .await
+            .expect("admin connection")
+    });
+    let mut monitor = runtime.block_on(Monitor::start(&server));
+    let account = AccountId::new();
+    let limit = move |max| {
+        vec![LimitRequest {
+            key: key(account, "calls"),
+            max,
+            amount: 1,
+        }]
+    };
+
+    // Not a lane: the shared connection.
+    let admitted = runtime.block_on(counters.reserve(&limit(6)));
+    assert!(
+        matches!(admitted, Ok(ReserveOutcome::Admitted(_))),
+        "{admitted:?}"
+    );
+    // (A fresh server: this first reserve loads the script, EVALSHA then EVAL.)
+    let shared = runtime.block_on(monitor.sent(&mut admin));
+    assert_eq!(shared.len(), 2, "{shared:?}");
+    let shared = shared[0].0.clone();
+
+    // A lane, on a runtime of its own as the server's lanes are; the runtime that made the shared
+    // connection keeps running (it drives that connection), as the server's main runtime does.
+    let on_lane = std::sync::Arc::clone(&counters);
+    let lane = std::thread::spawn(move || {
+        toolgate_cluster::lanes::enter(0);
+        let lane_runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("lane runtime");
+        lane_runtime.block_on(async {
+            let mut outcomes = Vec::new();
+            for _ in 0..5 {
+                outcomes.push(on_lane.reserve(&limit(6)).await.expect("reserve"));
+                // Room for the lane's connection to be made after the first call.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            outcomes
+        })
+    });
+    let lane_calls = runtime
+        .block_on(async { tokio::task::spawn_blocking(move || lane.join()).await })
+        .expect("waiting for the lane")
+        .expect("lane thread");
+    assert!(
+        lane_calls
+            .iter()
+            .all(|outcome| matches!(outcome, ReserveOutcome::Admitted(_))),
+        "{lane_calls:?}"
+    );
+    let sent = runtime.block_on(monitor.sent(&mut admin));
+    let evalshas: Vec<&str> = sent
+        .iter()
+        .filter(|(_, command)| command == "EVALSHA")
+        .map(|(client, _)| client.as_str())
+        .collect();
+    assert_eq!(evalshas.len(), 5, "one EVALSHA per call: {sent:?}");
+    assert_eq!(
+        evalshas[0], shared,
+        "the lane's first call takes the shared connection"
+    );
+    assert!(
+        evalshas[1..].iter().all(|client| *client != shared),
+        "later calls use the lane's own connection: {sent:?}"
+    );
+
+    // 1 + 5 charges in one count: the seventh call of a max of 6 is refused.
+    let refused = runtime.block_on(counters.reserve(&limit(6)));
+    assert!(
+        matches!(refused, Ok(ReserveOutcome::Exhausted { .. })),
+        "{refused:?}"
+    );
 }

@@ -11,7 +11,6 @@ mod call;
 pub mod catalog;
 mod error;
 mod handler;
-pub mod lanes;
 mod list;
 mod refusal;
 pub mod session;

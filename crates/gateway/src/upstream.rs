@@ -40,7 +40,7 @@ pub struct Upstream {
     client: reqwest::Client,
     /// For every forwarded request: hyper's pooled client with nothing in between (no redirect
     /// policy, no URL re-parsing, no proxy matching), so the answer's body is relayed as it is.
-    /// One pool per lane ([`crate::lanes`]): a pooled connection's task runs on the lane that opened
+    /// One pool per lane ([`toolgate_cluster::lanes`]): a pooled connection's task runs on the lane that opened
     /// it, so a request and its upstream connection stay on one thread.
     forward: Vec<ForwardClient>,
 }
@@ -64,13 +64,15 @@ impl Upstream {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("reqwest client with static settings builds");
-        let forward = (0..crate::lanes::count()).map(|_| forward_client()).collect();
+        let forward = (0..toolgate_cluster::lanes::count())
+            .map(|_| forward_client())
+            .collect();
         Self { client, forward }
     }
 
     /// The calling lane's pool.
     fn forward(&self) -> &ForwardClient {
-        &self.forward[crate::lanes::current() % self.forward.len()]
+        &self.forward[toolgate_cluster::lanes::current() % self.forward.len()]
     }
 
     pub fn client(&self) -> &reqwest::Client {

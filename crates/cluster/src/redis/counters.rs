@@ -1,7 +1,7 @@
 //! [`Counters`] in Redis: one EVALSHA per call, all its limits, at the Redis clock.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use ::redis::FromRedisValue;
 use ::redis::aio::ConnectionManager;
@@ -28,7 +28,10 @@ const EXPIRY_MARGIN_MS: u64 = 1_000;
 /// of `redis`). The limits of one call are expected to share one account (one call, one grant):
 /// their keys then share a hash tag, so the script is Redis Cluster safe.
 pub struct RedisCounters {
+    /// The connection made by `connect`: for the heartbeat, threads that are no lane, and a lane's
+    /// first calls.
     connection: ConnectionManager,
+    lane_connections: Arc<LaneConnections>,
     breaker: Breaker,
     options: RedisOptions,
     stats: Arc<Stats>,
@@ -54,7 +57,7 @@ impl RedisCounters {
     /// so [`Counters::live_workers`] is right from the start). Needs a tokio runtime.
     pub async fn connect(url: &str, options: RedisOptions) -> Result<Self, CounterError> {
         let client = connection::client(url).map_err(|error| connection::counter_error(&error))?;
-        let connection = connection::connect_manager(client, &options).await?;
+        let connection = connection::connect_manager(client.clone(), &options).await?;
         let stats = Arc::new(Stats::default());
         let live_workers = Arc::new(AtomicU32::new(1));
         let worker_id = format!("{:032x}", rand::random::<u128>());
@@ -69,6 +72,7 @@ impl RedisCounters {
         heartbeat.beat().await;
         Ok(Self {
             connection,
+            lane_connections: Arc::new(LaneConnections::new(client, options.clone())),
             breaker: Breaker::new(options.breaker_failures, options.breaker_cool_down),
             options,
             stats,
@@ -161,7 +165,10 @@ impl RedisCounters {
             ));
         };
         bump(&self.stats.calls);
-        let mut connection = self.connection.clone();
+        let mut connection = self
+            .lane_connections
+            .get()
+            .unwrap_or_else(|| self.connection.clone());
         let call = scripts::eval(&mut connection, script, keys, args, &self.stats.script_reloads);
         let error = match tokio::time::timeout(self.options.deadline, call).await {
             Ok(Ok(value)) => {
@@ -186,6 +193,53 @@ impl RedisCounters {
             );
         }
         Err(error)
+    }
+}
+
+/// A Redis connection per lane ([`crate::lanes`]), each made on its lane's first call by a task on
+/// that lane, so that the connection's driver task runs where its calls come from: a script call
+/// then never wakes another thread. Until a lane's connection is there (or while it cannot be made),
+/// that lane's calls use the shared connection.
+struct LaneConnections {
+    client: ::redis::Client,
+    options: RedisOptions,
+    ready: Vec<OnceLock<ConnectionManager>>,
+    connecting: Vec<AtomicBool>,
+}
+
+impl LaneConnections {
+    fn new(client: ::redis::Client, options: RedisOptions) -> Self {
+        let lanes = crate::lanes::count();
+        Self {
+            client,
+            options,
+            ready: (0..lanes).map(|_| OnceLock::new()).collect(),
+            connecting: (0..lanes).map(|_| AtomicBool::new(false)).collect(),
+        }
+    }
+
+    /// The calling lane's connection; `None` on other threads, or when it is not made yet (this call
+    /// starts making it).
+    fn get(self: &Arc<Self>) -> Option<ConnectionManager> {
+        let lane = crate::lanes::entered()?;
+        if let Some(ready) = self.ready[lane].get() {
+            return Some(ready.clone());
+        }
+        if !self.connecting[lane].swap(true, Ordering::AcqRel) {
+            let lanes = Arc::clone(self);
+            tokio::spawn(async move {
+                match connection::connect_manager(lanes.client.clone(), &lanes.options).await {
+                    Ok(made) => {
+                        let _ = lanes.ready[lane].set(made);
+                    }
+                    Err(error) => {
+                        tracing::debug!(%error, lane, "no Redis connection of the lane's own yet; using the shared one");
+                        lanes.connecting[lane].store(false, Ordering::Release);
+                    }
+                }
+            });
+        }
+        None
     }
 }
 
