@@ -17,7 +17,8 @@ use axum::extract::ConnectInfo;
 use axum::response::Response;
 use http::Request;
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::sync::{mpsc, oneshot, watch};
 use toolgate_cluster::lanes;
@@ -70,7 +71,11 @@ impl Server {
         let (stop, stop_rx) = watch::channel(false);
         let mut lanes = Vec::with_capacity(lanes::count());
         let mut lanes_done = Vec::with_capacity(lanes::count());
+        // A lane's runtime is dropped only when every lane has finished: sockets a lane opened for a
+        // shared pool (database connections, say) stay usable by the others until the end.
+        let all_finished = Arc::new(std::sync::Barrier::new(lanes::count()));
         for index in 0..lanes::count() {
+            let all_finished = Arc::clone(&all_finished);
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -84,6 +89,8 @@ impl Server {
                     lanes::enter(index);
                     runtime.block_on(lane(connections, routes));
                     let _ = done.send(());
+                    all_finished.wait();
+                    drop(runtime);
                 })
                 .context("starting an HTTP lane's thread")?;
             lanes.push(sender);
@@ -110,7 +117,7 @@ impl Server {
 
 async fn accept(
     listener: tokio::net::TcpListener,
-    lanes: Vec<mpsc::UnboundedSender<Accepted>>,
+    mut lanes: Vec<mpsc::UnboundedSender<Accepted>>,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut next = 0;
@@ -134,13 +141,28 @@ async fn accept(
         if let Err(error) = stream.set_nodelay(true) {
             tracing::debug!(%error, "cannot set TCP_NODELAY");
         }
-        match stream.into_std() {
-            Ok(stream) => {
-                let _ = lanes[next].send(Accepted { stream, peer });
-                next = (next + 1) % lanes.len();
+        let mut accepted = match stream.into_std() {
+            Ok(stream) => Accepted { stream, peer },
+            Err(error) => {
+                tracing::debug!(%error, "cannot hand a connection to a lane");
+                continue;
             }
-            Err(error) => tracing::debug!(%error, "cannot hand a connection to a lane"),
+        };
+        // A lane that is gone (its thread panicked) leaves the rotation, loudly.
+        while let Err(mpsc::error::SendError(returned)) = lanes[next].send(accepted) {
+            accepted = returned;
+            lanes.remove(next);
+            tracing::error!(
+                lanes_left = lanes.len(),
+                "an HTTP lane stopped; serving on the others"
+            );
+            if lanes.is_empty() {
+                tracing::error!("no HTTP lane is left; not accepting connections any more");
+                return;
+            }
+            next %= lanes.len();
         }
+        next = (next + 1) % lanes.len();
     }
 }
 
@@ -155,7 +177,8 @@ fn is_connection_error(error: &std::io::Error) -> bool {
 /// One lane: serves the connections it is handed until the acceptor is gone, then drains them.
 async fn lane(mut connections: mpsc::UnboundedReceiver<Accepted>, routes: Routes) {
     let graceful = GracefulShutdown::new();
-    let builder = hyper::server::conn::http1::Builder::new();
+    // HTTP/1.1, and HTTP/2 for clients that start with it (h2c with prior knowledge), as before.
+    let builder = Arc::new(auto::Builder::new(TokioExecutor::new()));
     while let Some(Accepted { stream, peer }) = connections.recv().await {
         let stream = match tokio::net::TcpStream::from_std(stream) {
             Ok(stream) => stream,
@@ -169,9 +192,11 @@ async fn lane(mut connections: mpsc::UnboundedReceiver<Accepted>, routes: Routes
             let routes = routes.clone();
             async move { Ok::<_, Infallible>(routes.serve(request, peer).await) }
         });
-        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        let builder = Arc::clone(&builder);
+        let watcher = graceful.watcher();
         tokio::spawn(async move {
-            if let Err(error) = connection.await {
+            let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+            if let Err(error) = watcher.watch(connection).await {
                 tracing::trace!(%error, "connection ended with an error");
             }
         });

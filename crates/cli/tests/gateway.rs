@@ -8,7 +8,7 @@ use toolgate_cli::settings::ServeSettings;
 use toolgate_test_support::{ApiClient, FakeUpstream};
 
 struct Harness {
-    _running: Running,
+    running: Running,
     _data: tempfile::TempDir,
     api: ApiClient,
     upstream: FakeUpstream,
@@ -59,7 +59,7 @@ async fn harness(policy: Value) -> Harness {
         .await
         .expect("setup");
     Harness {
-        _running: running,
+        running,
         _data: data,
         api,
         upstream,
@@ -69,10 +69,16 @@ async fn harness(policy: Value) -> Harness {
 }
 
 impl Harness {
-    async fn post(&self, session: Option<&str>, body: &str) -> reqwest::Response {
-        let mut request = self
-            .http
-            .post(self.api.gateway_url("sys"))
+    /// A POST as an MCP client sends it, to `url` through `http` (a client is a connection pool).
+    fn request(
+        &self,
+        http: &reqwest::Client,
+        url: &str,
+        session: Option<&str>,
+        body: &str,
+    ) -> reqwest::RequestBuilder {
+        let mut request = http
+            .post(url)
             .bearer_auth(&self.token)
             .header("accept", "application/json, text/event-stream")
             .header("content-type", "application/json")
@@ -82,7 +88,14 @@ impl Harness {
                 .header("mcp-session-id", session)
                 .header("mcp-protocol-version", "2025-06-18");
         }
-        request.send().await.expect("request")
+        request
+    }
+
+    async fn post(&self, session: Option<&str>, body: &str) -> reqwest::Response {
+        self.request(&self.http, &self.api.gateway_url("sys"), session, body)
+            .send()
+            .await
+            .expect("request")
     }
 
     async fn session(&self) -> String {
@@ -369,12 +382,7 @@ async fn a_percent_encoded_gateway_url_is_the_same_endpoint() {
         .map(|prefix| format!("{prefix}/%73ys"))
         .expect("gateway URLs end in the server slug");
     let response = h
-        .http
-        .post(&encoded)
-        .bearer_auth(&h.token)
-        .header("accept", "application/json, text/event-stream")
-        .header("content-type", "application/json")
-        .body(INIT)
+        .request(&h.http, &encoded, None, INIT)
         .send()
         .await
         .expect("request");
@@ -407,15 +415,12 @@ async fn calls_on_many_connections_share_one_count() {
     let mut calls = Vec::new();
     for _ in 0..8 {
         // A client of its own: a connection of its own.
-        let http = reqwest::Client::new();
-        let request = http
-            .post(h.api.gateway_url("sys"))
-            .bearer_auth(&h.token)
-            .header("accept", "application/json, text/event-stream")
-            .header("content-type", "application/json")
-            .header("mcp-session-id", &session)
-            .header("mcp-protocol-version", "2025-06-18")
-            .body(body.to_string());
+        let request = h.request(
+            &reqwest::Client::new(),
+            &h.api.gateway_url("sys"),
+            Some(&session),
+            &body.to_string(),
+        );
         calls.push(tokio::spawn(async move {
             let response = request.send().await.expect("request");
             assert_eq!(response.status(), StatusCode::OK);
@@ -443,4 +448,43 @@ async fn calls_on_many_connections_share_one_count() {
         6,
         "{decisions:?}"
     );
+}
+
+/// Clients that start in HTTP/2 without an upgrade (h2c with prior knowledge, as some load balancers
+/// do) are served too, on the direct gateway path as on the router's.
+#[tokio::test]
+async fn http2_with_prior_knowledge_is_served() {
+    let h = harness(policy()).await;
+    let h2 = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .expect("h2c client");
+    let response = h
+        .request(&h2, &h.api.gateway_url("sys"), None, INIT)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.version(), reqwest::Version::HTTP_2);
+    assert_eq!(response.status(), StatusCode::OK);
+    let session = response.headers()["mcp-session-id"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "delete_path", "arguments": {}}});
+    let refused: Value = h
+        .request(&h2, &h.api.gateway_url("sys"), Some(&session), &call.to_string())
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(decision(&refused)["decision"], "denied");
+    let health = h2
+        .get(format!("{}/healthz", h.running.base_url))
+        .send()
+        .await
+        .expect("healthz");
+    assert_eq!(health.version(), reqwest::Version::HTTP_2);
+    assert_eq!(health.status(), StatusCode::OK);
 }

@@ -200,34 +200,38 @@ async fn every_reserve_and_rollback_is_one_evalsha() {
     assert_eq!(monitor.client_commands(&mut admin).await, ["EVALSHA"]);
 }
 
-/// On a lane (a thread of the server's, `toolgate_cluster::lanes`), calls move to a connection of
-/// the lane's own, made by the lane on its first call; until then they take the shared one. Either
-/// way they count in the same keys, one EVALSHA each.
+/// The client address every EVALSHA in `sent` came from.
+fn evalsha_clients(sent: &[(String, String)]) -> Vec<&str> {
+    sent.iter()
+        .filter(|(_, command)| command == "EVALSHA")
+        .map(|(client, _)| client.as_str())
+        .collect()
+}
+
+/// On a lane (a thread of the server's, `toolgate_cluster::lanes`), calls use a connection of the
+/// lane's own, made by the lane on its first call, and count in the same keys as everyone's, one
+/// EVALSHA each. When Redis goes away and comes back, the lane's calls recover on a new connection.
 #[test]
-fn a_lane_gets_a_connection_of_its_own_and_counts_with_the_others() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
+fn a_lane_gets_a_connection_of_its_own_counts_with_the_others_and_recovers() {
+    // The shared connection lives on a runtime that keeps running by itself, as the server's main
+    // runtime does; this thread is the lane, with a single-threaded runtime of its own.
+    let main = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
-        .expect("runtime");
-    let server = runtime.block_on(PrivateRedis::start());
+        .expect("main runtime");
+    let server = std::sync::Arc::new(tokio::sync::Mutex::new(main.block_on(PrivateRedis::start())));
+    let url = main.block_on(async { server.lock().await.url() });
     let options = RedisOptions {
         deadline: Duration::from_secs(2),
         heartbeat_interval: Duration::from_secs(3_600),
         ..RedisOptions::default()
     };
     let counters = std::sync::Arc::new(
-        runtime
-            .block_on(RedisCounters::connect(&server.url(), options))
+        main.block_on(RedisCounters::connect(&url, options))
             .expect("connect to the private redis"),
     );
-    let mut admin = runtime.block_on(async {
-        redis::Client::open(server.url())
-            .expect("admin client")
-            .get_multiplexed_async_connection()
-            .await
-            .expect("admin connection")
-    });
-    let mut monitor = runtime.block_on(Monitor::start(&server));
+    let admin_client = redis::Client::open(url.as_str()).expect("admin client");
     let account = AccountId::new();
     let limit = move |max| {
         vec![LimitRequest {
@@ -236,67 +240,105 @@ fn a_lane_gets_a_connection_of_its_own_and_counts_with_the_others() {
             amount: 1,
         }]
     };
+    // A reserve on a worker of the main runtime, a thread that is no lane: the shared connection.
+    let shared_reserve = |max| {
+        let counters = std::sync::Arc::clone(&counters);
+        let limits = limit(max);
+        let task = main.spawn(async move { counters.reserve(&limits).await });
+        main.block_on(task).expect("reserve task")
+    };
 
-    // Not a lane: the shared connection.
-    let admitted = runtime.block_on(counters.reserve(&limit(6)));
-    assert!(
-        matches!(admitted, Ok(ReserveOutcome::Admitted(_))),
-        "{admitted:?}"
-    );
-    // (A fresh server: this first reserve loads the script, EVALSHA then EVAL.)
-    let shared = runtime.block_on(monitor.sent(&mut admin));
-    assert_eq!(shared.len(), 2, "{shared:?}");
-    let shared = shared[0].0.clone();
-
-    // A lane, on a runtime of its own as the server's lanes are; the runtime that made the shared
-    // connection keeps running (it drives that connection), as the server's main runtime does.
-    let on_lane = std::sync::Arc::clone(&counters);
-    let lane = std::thread::spawn(move || {
-        toolgate_cluster::lanes::enter(0);
-        let lane_runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("lane runtime");
-        lane_runtime.block_on(async {
-            let mut outcomes = Vec::new();
-            for _ in 0..5 {
-                outcomes.push(on_lane.reserve(&limit(6)).await.expect("reserve"));
-                // Room for the lane's connection to be made after the first call.
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            outcomes
-        })
+    toolgate_cluster::lanes::enter(0);
+    let lane = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("lane runtime");
+    let mut admin = main.block_on(async {
+        admin_client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("admin connection")
     });
-    let lane_calls = runtime
-        .block_on(async { tokio::task::spawn_blocking(move || lane.join()).await })
-        .expect("waiting for the lane")
-        .expect("lane thread");
-    assert!(
-        lane_calls
-            .iter()
-            .all(|outcome| matches!(outcome, ReserveOutcome::Admitted(_))),
-        "{lane_calls:?}"
-    );
-    let sent = runtime.block_on(monitor.sent(&mut admin));
-    let evalshas: Vec<&str> = sent
-        .iter()
-        .filter(|(_, command)| command == "EVALSHA")
-        .map(|(client, _)| client.as_str())
-        .collect();
-    assert_eq!(evalshas.len(), 5, "one EVALSHA per call: {sent:?}");
-    assert_eq!(
-        evalshas[0], shared,
-        "the lane's first call takes the shared connection"
-    );
-    assert!(
-        evalshas[1..].iter().all(|client| *client != shared),
-        "later calls use the lane's own connection: {sent:?}"
-    );
+    let mut monitor = lane.block_on(async { Monitor::start(&*server.lock().await).await });
 
-    // 1 + 5 charges in one count: the seventh call of a max of 6 is refused.
-    let refused = runtime.block_on(counters.reserve(&limit(6)));
+    // (A fresh server: this first reserve loads the script, EVALSHA then EVAL.)
+    assert!(matches!(shared_reserve(1_000), Ok(ReserveOutcome::Admitted(_))));
+    let sent = lane.block_on(monitor.sent(&mut admin));
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    let shared = sent[0].0.clone();
+
+    // The lane makes a connection of its own on its first call, and keeps using it.
+    let max = 1_000;
+    lane.block_on(async {
+        for _ in 0..4 {
+            let outcome = counters.reserve(&limit(max)).await;
+            assert!(matches!(outcome, Ok(ReserveOutcome::Admitted(_))), "{outcome:?}");
+        }
+    });
+    let sent = lane.block_on(monitor.sent(&mut admin));
+    let clients = evalsha_clients(&sent);
+    assert_eq!(clients.len(), 4, "one EVALSHA per call: {sent:?}");
+    let own = clients[0].to_owned();
+    assert_ne!(own, shared, "the lane uses a connection of its own: {sent:?}");
+    assert!(clients.iter().all(|client| *client == own), "{sent:?}");
+
+    // Every charge in one count, whichever connection made it: with room for exactly one more, the
+    // shared connection's call is admitted and the lane's next one refused.
+    let charged = 1 + 4;
+    assert!(matches!(
+        shared_reserve(charged + 1),
+        Ok(ReserveOutcome::Admitted(_))
+    ));
+    let refused = lane.block_on(counters.reserve(&limit(charged + 1)));
     assert!(
         matches!(refused, Ok(ReserveOutcome::Exhausted { .. })),
         "{refused:?}"
     );
+
+    // Redis goes away: the lane's call fails; Redis comes back: the lane's calls are admitted again
+    // within the same bound as anyone's, and the lane makes a connection of its own again.
+    main.block_on(async { server.lock().await.kill().await });
+    let failed = lane.block_on(counters.reserve(&limit(1_000)));
+    assert!(failed.is_err(), "{failed:?}");
+    main.block_on(async { server.lock().await.restart().await });
+    lane.block_on(async {
+        let until = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            if let Ok(ReserveOutcome::Admitted(_)) = counters.reserve(&limit(1_000)).await {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < until,
+                "the lane's calls did not recover within 5 s"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+    let mut admin = main.block_on(async {
+        admin_client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("admin connection after the restart")
+    });
+    let mut monitor = lane.block_on(async { Monitor::start(&*server.lock().await).await });
+    // The shared connection may answer its stale error once before it reconnects (the heartbeat,
+    // which would have refreshed it, is slowed down in this test).
+    let until = std::time::Instant::now() + Duration::from_secs(5);
+    while !matches!(shared_reserve(1_000), Ok(ReserveOutcome::Admitted(_))) {
+        assert!(
+            std::time::Instant::now() < until,
+            "the shared connection did not recover within 5 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let shared = evalsha_clients(&lane.block_on(monitor.sent(&mut admin)))
+        .last()
+        .map(|client| (*client).to_owned())
+        .expect("the shared connection's EVALSHA");
+    let outcome = lane.block_on(counters.reserve(&limit(1_000)));
+    assert!(matches!(outcome, Ok(ReserveOutcome::Admitted(_))), "{outcome:?}");
+    let sent = lane.block_on(monitor.sent(&mut admin));
+    let clients = evalsha_clients(&sent);
+    assert_eq!(clients.len(), 1, "{sent:?}");
+    assert_ne!(clients[0], shared, "the lane is on a connection of its own again");
 }

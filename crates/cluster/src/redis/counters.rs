@@ -1,7 +1,7 @@
 //! [`Counters`] in Redis: one EVALSHA per call, all its limits, at the Redis clock.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use ::redis::FromRedisValue;
 use ::redis::aio::ConnectionManager;
@@ -28,10 +28,9 @@ const EXPIRY_MARGIN_MS: u64 = 1_000;
 /// of `redis`). The limits of one call are expected to share one account (one call, one grant):
 /// their keys then share a hash tag, so the script is Redis Cluster safe.
 pub struct RedisCounters {
-    /// The connection made by `connect`: for the heartbeat, threads that are no lane, and a lane's
-    /// first calls.
+    /// The connection made by `connect`: for the heartbeat and for threads that are no lane.
     connection: ConnectionManager,
-    lane_connections: Arc<LaneConnections>,
+    lane_connections: LaneConnections,
     breaker: Breaker,
     options: RedisOptions,
     stats: Arc<Stats>,
@@ -72,7 +71,7 @@ impl RedisCounters {
         heartbeat.beat().await;
         Ok(Self {
             connection,
-            lane_connections: Arc::new(LaneConnections::new(client, options.clone())),
+            lane_connections: LaneConnections::new(client, options.clone()),
             breaker: Breaker::new(options.breaker_failures, options.breaker_cool_down),
             options,
             stats,
@@ -165,11 +164,16 @@ impl RedisCounters {
             ));
         };
         bump(&self.stats.calls);
-        let mut connection = self
-            .lane_connections
-            .get()
-            .unwrap_or_else(|| self.connection.clone());
-        let call = scripts::eval(&mut connection, script, keys, args, &self.stats.script_reloads);
+        let lane = crate::lanes::entered();
+        let call = async {
+            let mut connection = match lane {
+                Some(lane) => self.lane_connections.get(lane).await?,
+                None => self.connection.clone(),
+            };
+            scripts::eval(&mut connection, script, keys, args, &self.stats.script_reloads)
+                .await
+                .map_err(|error| connection::counter_error(&error))
+        };
         let error = match tokio::time::timeout(self.options.deadline, call).await {
             Ok(Ok(value)) => {
                 if permit.succeeded() {
@@ -177,9 +181,12 @@ impl RedisCounters {
                 }
                 return Ok(value);
             }
-            Ok(Err(error)) => connection::counter_error(&error),
+            Ok(Err(error)) => error,
             Err(_) => CounterError::Timeout,
         };
+        if let Some(lane) = lane {
+            self.lane_connections.discard(lane).await;
+        }
         match &error {
             CounterError::Timeout => bump(&self.stats.timeouts),
             CounterError::Unavailable(_) => bump(&self.stats.errors),
@@ -196,50 +203,43 @@ impl RedisCounters {
     }
 }
 
-/// A Redis connection per lane ([`crate::lanes`]), each made on its lane's first call by a task on
-/// that lane, so that the connection's driver task runs where its calls come from: a script call
-/// then never wakes another thread. Until a lane's connection is there (or while it cannot be made),
-/// that lane's calls use the shared connection.
+/// A Redis connection per lane ([`crate::lanes`]), made by the lane itself on its first call (within
+/// that call's deadline), so that the connection's driver task runs where its calls come from: a
+/// script call then never wakes another thread. Lanes never use the shared connection (whose
+/// reconnects would then run on a lane). A connection that failed a call is dropped and the lane's
+/// next call makes a new one; the breaker bounds how often that is tried during an outage.
 struct LaneConnections {
     client: ::redis::Client,
     options: RedisOptions,
-    ready: Vec<OnceLock<ConnectionManager>>,
-    connecting: Vec<AtomicBool>,
+    lanes: Vec<tokio::sync::Mutex<Option<ConnectionManager>>>,
 }
 
 impl LaneConnections {
     fn new(client: ::redis::Client, options: RedisOptions) -> Self {
-        let lanes = crate::lanes::count();
         Self {
             client,
             options,
-            ready: (0..lanes).map(|_| OnceLock::new()).collect(),
-            connecting: (0..lanes).map(|_| AtomicBool::new(false)).collect(),
+            lanes: (0..crate::lanes::count())
+                .map(|_| tokio::sync::Mutex::new(None))
+                .collect(),
         }
     }
 
-    /// The calling lane's connection; `None` on other threads, or when it is not made yet (this call
-    /// starts making it).
-    fn get(self: &Arc<Self>) -> Option<ConnectionManager> {
-        let lane = crate::lanes::entered()?;
-        if let Some(ready) = self.ready[lane].get() {
-            return Some(ready.clone());
+    /// The calling lane's connection, made now if it has none.
+    async fn get(&self, lane: usize) -> Result<ConnectionManager, CounterError> {
+        let mut slot = self.lanes[lane].lock().await;
+        if let Some(connection) = slot.as_ref() {
+            return Ok(connection.clone());
         }
-        if !self.connecting[lane].swap(true, Ordering::AcqRel) {
-            let lanes = Arc::clone(self);
-            tokio::spawn(async move {
-                match connection::connect_manager(lanes.client.clone(), &lanes.options).await {
-                    Ok(made) => {
-                        let _ = lanes.ready[lane].set(made);
-                    }
-                    Err(error) => {
-                        tracing::debug!(%error, lane, "no Redis connection of the lane's own yet; using the shared one");
-                        lanes.connecting[lane].store(false, Ordering::Release);
-                    }
-                }
-            });
-        }
-        None
+        let made = connection::connect_manager(self.client.clone(), &self.options).await?;
+        *slot = Some(made.clone());
+        Ok(made)
+    }
+
+    /// A call on `lane`'s connection failed: its next call makes a new one (a manager that failed
+    /// would answer its stale error once more before reconnecting).
+    async fn discard(&self, lane: usize) {
+        *self.lanes[lane].lock().await = None;
     }
 }
 
