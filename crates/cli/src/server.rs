@@ -66,7 +66,7 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts serving `router` on `listener`.
+    /// Starts serving `routes` on `listener`.
     pub fn start(listener: tokio::net::TcpListener, routes: Routes) -> anyhow::Result<Self> {
         let (stop, stop_rx) = watch::channel(false);
         let mut lanes = Vec::with_capacity(lanes::count());
