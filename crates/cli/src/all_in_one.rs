@@ -123,18 +123,14 @@ pub async fn build(settings: &ServeSettings, bound: SocketAddr) -> anyhow::Resul
         catalog: Arc::new(UpstreamCatalog(Upstream::new())),
     });
     let draining = Arc::new(AtomicBool::new(false));
-    let router = Router::new()
-        .merge(toolgate_gateway::router(gateway.clone()))
-        .merge(control_plane)
-        .merge(health::router(Health {
-            store,
-            draining: draining.clone(),
-        }));
-    let routes = Routes {
-        router,
-        gateway: Some(gateway),
-    };
-    Ok(App { routes, draining })
+    let router = Router::new().merge(control_plane).merge(health::router(Health {
+        store,
+        draining: draining.clone(),
+    }));
+    Ok(App {
+        routes: Routes::with_gateway(router, gateway),
+        draining,
+    })
 }
 
 pub async fn serve(settings: ServeSettings) -> anyhow::Result<()> {

@@ -64,11 +64,7 @@ pub async fn control_plane(settings: ClusterSettings) -> anyhow::Result<()> {
         "Toolgate control plane is running at {}/",
         settings.public_url(bound)
     );
-    let routes = Routes {
-        router,
-        gateway: None,
-    };
-    crate::server::run_until_signal(listener, routes, draining).await
+    crate::server::run_until_signal(listener, Routes::new(router), draining).await
 }
 
 pub async fn gateway(settings: ClusterSettings) -> anyhow::Result<()> {
@@ -92,17 +88,13 @@ pub async fn gateway(settings: ClusterSettings) -> anyhow::Result<()> {
     let (listener, bound) = crate::server::bind(settings.listen).await?;
     let draining = Arc::new(AtomicBool::new(false));
     let router = Router::new()
-        .merge(toolgate_gateway::router(gateway.clone()))
         .merge(health::router(Health {
             store,
             draining: draining.clone(),
         }))
         .merge(crate::metrics::router());
     println!("Toolgate gateway worker is running at http://{bound}/mcp/…");
-    let routes = Routes {
-        router,
-        gateway: Some(gateway),
-    };
+    let routes = Routes::with_gateway(router, gateway);
     crate::server::run_until_signal(listener, routes, draining).await
 }
 

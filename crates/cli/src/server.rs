@@ -32,11 +32,28 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// gateway directly (no route matching, no extractors, no boxing of the body: the hot path).
 #[derive(Clone)]
 pub struct Routes {
-    pub router: Router,
-    pub gateway: Option<GatewayState>,
+    router: Router,
+    gateway: Option<GatewayState>,
 }
 
 impl Routes {
+    /// `router` alone (no gateway).
+    pub fn new(router: Router) -> Self {
+        Self {
+            router,
+            gateway: None,
+        }
+    }
+
+    /// `router` plus the gateway: served directly on plain `/mcp/{account}/{server}` paths, and
+    /// through its route (merged here) for the others, such as percent-encoded slugs.
+    pub fn with_gateway(router: Router, gateway: GatewayState) -> Self {
+        Self {
+            router: router.merge(toolgate_gateway::router(gateway.clone())),
+            gateway: Some(gateway),
+        }
+    }
+
     async fn serve(self, request: Request<Incoming>, peer: SocketAddr) -> Response {
         let (mut parts, body) = request.into_parts();
         if let Some(gateway) = &self.gateway

@@ -232,6 +232,17 @@ fn a_lane_gets_a_connection_of_its_own_counts_with_the_others_and_recovers() {
             .expect("connect to the private redis"),
     );
     let admin_client = redis::Client::open(url.as_str()).expect("admin client");
+    // An admin connection (on the main runtime) and a MONITOR (on the lane), made anew after a restart.
+    let observe = |lane: &tokio::runtime::Runtime| {
+        let admin = main.block_on(async {
+            admin_client
+                .get_multiplexed_async_connection()
+                .await
+                .expect("admin connection")
+        });
+        let monitor = lane.block_on(async { Monitor::start(&*server.lock().await).await });
+        (admin, monitor)
+    };
     let account = AccountId::new();
     let limit = move |max| {
         vec![LimitRequest {
@@ -253,13 +264,7 @@ fn a_lane_gets_a_connection_of_its_own_counts_with_the_others_and_recovers() {
         .enable_all()
         .build()
         .expect("lane runtime");
-    let mut admin = main.block_on(async {
-        admin_client
-            .get_multiplexed_async_connection()
-            .await
-            .expect("admin connection")
-    });
-    let mut monitor = lane.block_on(async { Monitor::start(&*server.lock().await).await });
+    let (mut admin, mut monitor) = observe(&lane);
 
     // (A fresh server: this first reserve loads the script, EVALSHA then EVAL.)
     assert!(matches!(shared_reserve(1_000), Ok(ReserveOutcome::Admitted(_))));
@@ -314,13 +319,7 @@ fn a_lane_gets_a_connection_of_its_own_counts_with_the_others_and_recovers() {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     });
-    let mut admin = main.block_on(async {
-        admin_client
-            .get_multiplexed_async_connection()
-            .await
-            .expect("admin connection after the restart")
-    });
-    let mut monitor = lane.block_on(async { Monitor::start(&*server.lock().await).await });
+    let (mut admin, mut monitor) = observe(&lane);
     // The shared connection may answer its stale error once before it reconnects (the heartbeat,
     // which would have refreshed it, is slowed down in this test).
     let until = std::time::Instant::now() + Duration::from_secs(5);
