@@ -56,17 +56,85 @@ impl Routes {
 
     async fn serve(self, request: Request<Incoming>, peer: SocketAddr) -> Response {
         let (mut parts, body) = request.into_parts();
-        if let Some(gateway) = &self.gateway
+        let version = parts.version;
+        let (body, unread) = Tracked::new(body);
+        let mut response = if let Some(gateway) = &self.gateway
             && let Some((account, server)) = toolgate_gateway::mcp_path(parts.uri.path())
         {
-            return toolgate_gateway::handle(gateway, account, server, &parts, body).await;
+            toolgate_gateway::handle(gateway, account, server, &parts, body).await
+        } else {
+            parts.extensions.insert(ConnectInfo(peer));
+            let request = Request::from_parts(parts, body);
+            self.router
+                .oneshot(request)
+                .await
+                .unwrap_or_else(|never| match never {})
+        };
+        close_if_unread(version, unread.as_deref(), &mut response);
+        response
+    }
+}
+
+/// A request body that says whether it was read to its end.
+///
+/// A response written before its request body was read (a 413, a 401 before the body) leaves the
+/// rest of the body on the connection, so hyper closes it afterwards; but hyper only says so in the
+/// response (`Connection: close`) when it noticed in time, and a client that missed it sends its
+/// next request into a closing connection (seen as `IncompleteMessage` in CI).
+struct Tracked {
+    inner: Incoming,
+    /// Present while a body that was not empty at the start has not been read to its end.
+    unread: Option<Arc<AtomicBool>>,
+}
+
+impl Tracked {
+    /// The body, and the flag that is still `true` after the handler if the body was not read.
+    fn new(inner: Incoming) -> (Self, Option<Arc<AtomicBool>>) {
+        use hyper::body::Body;
+        let unread = (!inner.is_end_stream()).then(|| Arc::new(AtomicBool::new(true)));
+        let flag = unread.clone();
+        (Self { inner, unread }, flag)
+    }
+}
+
+impl hyper::body::Body for Tracked {
+    type Data = bytes::Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        let this = &mut *self;
+        let frame = std::pin::Pin::new(&mut this.inner).poll_frame(cx);
+        let ended = match &frame {
+            std::task::Poll::Ready(None) => true,
+            std::task::Poll::Ready(Some(Ok(_))) => this.inner.is_end_stream(),
+            _ => false,
+        };
+        if ended && let Some(unread) = this.unread.take() {
+            unread.store(false, Ordering::Relaxed);
         }
-        parts.extensions.insert(ConnectInfo(peer));
-        let request = Request::from_parts(parts, body);
-        self.router
-            .oneshot(request)
-            .await
-            .unwrap_or_else(|never| match never {})
+        frame
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Says `Connection: close` on an HTTP/1 response whose request body was left unread, so the
+/// client does not reuse the connection hyper is about to close.
+fn close_if_unread(version: http::Version, unread: Option<&AtomicBool>, response: &mut Response) {
+    let left_unread = unread.is_some_and(|unread| unread.load(Ordering::Relaxed));
+    if left_unread && version <= http::Version::HTTP_11 {
+        response
+            .headers_mut()
+            .insert(http::header::CONNECTION, http::HeaderValue::from_static("close"));
     }
 }
 

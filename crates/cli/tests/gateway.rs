@@ -323,6 +323,77 @@ async fn bad_tokens_sessions_and_bodies_get_clear_4xx() {
     assert_eq!(modern.status(), StatusCode::BAD_REQUEST);
 }
 
+/// The `Connection` header of a response, lower-cased ("" when absent).
+fn connection_header(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("connection")
+        .map(|value| value.to_str().expect("ascii").to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// A request answered before its body was read leaves the rest of the body on the connection, so
+/// the server closes it: the response must say so, or the client reuses a closing connection for its
+/// next request (seen in CI as `IncompleteMessage` on the request after a 413).
+#[tokio::test]
+async fn a_response_that_leaves_the_body_unread_says_connection_close() {
+    let h = harness(policy()).await;
+    let session = h.session().await;
+    let listed = h
+        .post(
+            Some(&session),
+            r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#,
+        )
+        .await;
+    assert_eq!(listed.status(), StatusCode::OK);
+    assert_ne!(
+        connection_header(&listed),
+        "close",
+        "a read body keeps the connection"
+    );
+
+    let huge = format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"ping","params":{{"x":"{}"}}}}"#,
+        "a".repeat(5 * 1024 * 1024)
+    );
+    let too_large = h.post(Some(&session), &huge).await;
+    assert_eq!(too_large.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(connection_header(&too_large), "close");
+
+    // The gateway checks the token before it reads the body.
+    let unauthorized = h
+        .http
+        .post(h.api.gateway_url("sys"))
+        .header("content-type", "application/json")
+        .body(INIT)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(unauthorized.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(connection_header(&unauthorized), "close");
+
+    // The router's routes too: the control plane refuses a body over its limit.
+    let api_too_large = h
+        .http
+        .post(format!("{}/api/v1/login", h.running.base_url))
+        .header("content-type", "application/json")
+        .body(format!(r#"{{"email":"{}"}}"#, "a".repeat(2 * 1024 * 1024)))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(api_too_large.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(connection_header(&api_too_large), "close");
+
+    // Every one of those came back whole, and the next request on the same client still works.
+    let after = h
+        .post(
+            Some(&session),
+            r#"{"jsonrpc":"2.0","id":3,"method":"tools/list"}"#,
+        )
+        .await;
+    assert_eq!(after.status(), StatusCode::OK);
+}
+
 #[tokio::test]
 async fn revocation_and_policy_edits_apply_to_the_next_request() {
     let h = harness(policy()).await;
