@@ -3,8 +3,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use ::redis::FromRedisValue;
 use ::redis::aio::ConnectionManager;
+use ::redis::{FromRedisValue, ToRedisArgs};
 use async_trait::async_trait;
 
 use super::breaker::Breaker;
@@ -114,19 +114,12 @@ impl RedisCounters {
             keys.push(counter.buckets);
         }
         let reservation_id = algorithm::reservation_id(rand::random(), &plan.requests, &self.tuning);
-        let mut args = Vec::with_capacity(6 + plan.requests.len() * 4);
-        args.push(format!("{reservation_id:032x}"));
-        args.push(EXPIRY_MARGIN_MS.to_string());
-        args.push(lua_int(self.tuning.bucketed_above_max));
-        args.push(lua_int(self.tuning.buckets_per_window));
-        args.push(self.tuning.prune_batch.max(1).to_string());
-        args.push(plan.requests.len().to_string());
-        for request in &plan.requests {
-            args.push((request.slot + 1).to_string());
-            args.push(lua_int(request.window_ms));
-            args.push(lua_int(request.max));
-            args.push(lua_int(request.amount));
-        }
+        let args = [scripts::reserve_arguments(
+            &format!("{reservation_id:032x}"),
+            EXPIRY_MARGIN_MS,
+            &self.tuning,
+            &plan.requests,
+        )];
         let reply: Vec<u64> = self.call(&RESERVE, &keys, &args).await?;
         match *reply.as_slice() {
             [1, now_ms] => {
@@ -151,11 +144,11 @@ impl RedisCounters {
     }
 
     /// One script call through the breaker, within the deadline.
-    async fn call<T: FromRedisValue>(
+    async fn call<T: FromRedisValue, A: ToRedisArgs + Sync>(
         &self,
         script: &LuaScript,
         keys: &[String],
-        args: &[String],
+        args: &[A],
     ) -> Result<T, CounterError> {
         let Some(permit) = self.breaker.admit() else {
             bump(&self.stats.rejected);

@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use ::redis::aio::ConnectionManager;
-use ::redis::{ErrorKind, FromRedisValue, RedisError, ServerErrorKind};
+use ::redis::{ErrorKind, FromRedisValue, RedisError, ServerErrorKind, ToRedisArgs};
 
 /// A script's source and its SHA-1 (the EVALSHA name).
 pub(super) struct LuaScript {
@@ -33,11 +33,11 @@ pub(super) fn lua_int(value: u64) -> String {
 }
 
 /// Runs `script` with EVALSHA; on NOSCRIPT once more with EVAL, counting the reload.
-pub(super) async fn eval<T: FromRedisValue>(
+pub(super) async fn eval<T: FromRedisValue, A: ToRedisArgs>(
     connection: &mut ConnectionManager,
     script: &LuaScript,
     keys: &[String],
-    args: &[String],
+    args: &[A],
     reloads: &AtomicU64,
 ) -> Result<T, RedisError> {
     let mut evalsha = ::redis::cmd("EVALSHA");
@@ -53,13 +53,50 @@ pub(super) async fn eval<T: FromRedisValue>(
     }
 }
 
+/// What the reserve script reads from `ARGV[1]`: a MessagePack array of the reservation id, the
+/// expiry margin, the tuning, then `[slot (1-based), window ms, max, amount]` per request, every
+/// number clamped as [`lua_int`] clamps it.
+pub(super) fn reserve_arguments(
+    reservation: &str,
+    margin_ms: u64,
+    tuning: &crate::algorithm::Tuning,
+    requests: &[crate::algorithm::SlotRequest],
+) -> Vec<u8> {
+    let mut packed = Vec::with_capacity(48 + requests.len() * 24);
+    let length = u32::try_from(5 + requests.len() * 4).unwrap_or(u32::MAX);
+    // Writing into a Vec cannot fail.
+    rmp::encode::write_array_len(&mut packed, length).expect("vec write");
+    rmp::encode::write_str(&mut packed, reservation).expect("vec write");
+    let numbers = [
+        margin_ms,
+        tuning.bucketed_above_max,
+        tuning.buckets_per_window,
+        tuning.prune_batch.max(1) as u64,
+    ];
+    let per_request = requests.iter().flat_map(|request| {
+        [
+            request.slot as u64 + 1,
+            request.window_ms,
+            request.max,
+            request.amount,
+        ]
+    });
+    for number in numbers.into_iter().chain(per_request) {
+        rmp::encode::write_uint(&mut packed, number.min(LUA_EXACT_MAX)).expect("vec write");
+    }
+    packed
+}
+
 /// Mirrors [`crate::algorithm::reserve`] step by step, at the Redis `TIME`.
 ///
 /// KEYS: per distinct counter key of the call (slot `s`, 1-based, in first-appearance order as
 /// [`crate::algorithm::Plan`] numbers them), `KEYS[3s-2]` its log, `KEYS[3s-1]` the log's total and
-/// `KEYS[3s]` its buckets. ARGV: reservation id (32 hex digits), expiry margin ms, then the
-/// [`crate::algorithm::Tuning`] (bucketed above max, buckets per window, prune batch), request
-/// count, then per request in request order: slot, window ms, max, amount.
+/// `KEYS[3s]` its buckets. `ARGV[1]`: one MessagePack array ([`reserve_arguments`]) of the
+/// reservation id (32 hex digits), expiry margin ms, the [`crate::algorithm::Tuning`] (bucketed
+/// above max, buckets per window, prune batch), then per request in request order: slot, window ms,
+/// max, amount. (One `cmsgpack.unpack` costs Redis a fraction of what parsing a dozen decimal
+/// arguments does; the keys and their values are as before, so workers of either version share
+/// counts during a rolling upgrade.)
 ///
 /// A log member is `<reservation>:<entry>:<amount>`, scored by its `at_ms`; `<entry>` numbers the
 /// call's charged entries (requests with a non-zero amount) from 0, like `Reservation::entries`.
@@ -99,32 +136,33 @@ local function amount_of(member) return tonumber(string.match(member, ':(%d+)$')
 
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local reservation = ARGV[1]
-local margin = tonumber(ARGV[2])
-local bucketed_above = tonumber(ARGV[3])
-local per_window = tonumber(ARGV[4])
-local batch = tonumber(ARGV[5])
+local args = cmsgpack.unpack(ARGV[1])
+local reservation, margin, bucketed_above, per_window, batch = args[1], args[2], args[3], args[4], args[5]
 local slots = #KEYS / 3
-local requests, window, demand, bucketed = {}, {}, {}, {}
-for slot = 1, slots do demand[slot] = 0; bucketed[slot] = false end
-for i = 1, tonumber(ARGV[6]) do
-  local at = 6 + (i - 1) * 4
-  local request = { slot = tonumber(ARGV[at + 1]), window = tonumber(ARGV[at + 2]),
-                    max = tonumber(ARGV[at + 3]), amount = tonumber(ARGV[at + 4]), amount_text = ARGV[at + 4] }
-  requests[i] = request
-  window[request.slot] = request.window
+-- One record per key (fields a constructor sizes once; nil until known).
+local state = {}
+for slot = 1, slots do
+  state[slot] = { window = 0, demand = 0, bucketed = false, log_sum = 0, oldest = nil, live = nil,
+                  width = 1, had_total = false, dirty = false, used = 0, until_ms = nil, scanned = nil,
+                  index_now = nil, index_text = nil, amount_now = 0, hash_t = 0, hash_o = nil,
+                  hash_e = nil }
+end
+-- Request `i` (1-based) is args[5 + 4i - 3 .. 5 + 4i]: slot, window ms, max, amount.
+local request_count = (#args - 5) / 4
+for i = 1, request_count do
+  local at = 4 * i + 1
+  local key = state[args[at + 1]]
+  key.window = args[at + 2]
   -- Step 2 (done early, it changes nothing): what this call adds to each key, and how it counts it.
-  demand[request.slot] = demand[request.slot] + request.amount
-  if request.max > bucketed_above then bucketed[request.slot] = true end
+  key.demand = key.demand + args[at + 4]
+  if args[at + 3] > bucketed_above then key.bucketed = true end
 end
 
 -- Step 1, per key: the log's total, a bounded prune of its expired members, then its buckets.
-local log_sum, oldest, live, width, had_total, dirty = {}, {}, {}, {}, {}, {}
-local used, until_ms, scanned = {}, {}, {}
-local index_now, index_text, amount_now, hash_t, hash_o, hash_e = {}, {}, {}, {}, {}, {}
 for slot = 1, slots do
+  local key = state[slot]
   local log, total, buckets = KEYS[3 * slot - 2], KEYS[3 * slot - 1], KEYS[3 * slot]
-  local w = window[slot]
+  local w = key.window
   local cutoff = now - w
   local sum, first, known_until = 0, nil, nil
   local stored = redis.call('GET', total)
@@ -133,11 +171,11 @@ for slot = 1, slots do
     sum = tonumber(sum_text) or 0
     if oldest_text == '-' then first = math.huge else first = tonumber(oldest_text) end
     if sum_text and oldest_text ~= '' then known_until = tonumber(until_text) end
-    had_total[slot] = true
+    key.had_total = true
   elseif redis.call('EXISTS', log) == 1 then
     -- A total lost to eviction is recounted from the log (at most `max` live members).
     for _, member in ipairs(redis.call('ZRANGE', log, 0, -1)) do sum = sum + amount_of(member) end
-    dirty[slot] = true
+    key.dirty = true
   else
     first = math.huge
   end
@@ -164,29 +202,32 @@ for slot = 1, slots do
         backlog = redis.call('ZCOUNT', log, '-inf', int(cutoff))
         if backlog > 0 then first = tonumber(last) end
       end
-      sum = math.max(0, sum - freed)
+      sum = sum - freed
+      if sum < 0 then sum = 0 end
     end
     if backlog == 0 then
       local head = redis.call('ZRANGE', log, 0, 0, 'WITHSCORES')
       if #head == 0 then sum = 0; first = math.huge else first = tonumber(head[2]) end
     end
-    dirty[slot] = true
+    key.dirty = true
   end
-  log_sum[slot], oldest[slot] = sum, first
+  key.log_sum, key.oldest = sum, first
   -- Each expired member still in the log counts out as 1 (WindowLog::live_used).
-  used[slot] = math.max(0, sum - backlog)
+  local used = sum - backlog
+  if used < 0 then used = 0 end
 
-  local bucket_width = math.max(1, math.ceil(w / per_window))
-  width[slot] = bucket_width
-  hash_t[slot], amount_now[slot] = 0, 0
-  until_ms[slot] = known_until
-  if bucketed[slot] or known_until == nil or known_until > now then
-    local current = math.floor(now / bucket_width)
-    index_now[slot], index_text[slot] = current, int(current)
+  local bucket_width = math.ceil(w / per_window)
+  if bucket_width < 1 then bucket_width = 1 end
+  key.width = bucket_width
+  key.until_ms = known_until
+  if key.bucketed or known_until == nil or known_until > now then
+    local current = (now - now % bucket_width) / bucket_width
+    local current_text = int(current)
+    key.index_now, key.index_text = current, current_text
     -- t: sum of the bucket fields; o: lower bound of their indices; e: the hash's expiry.
-    local got = redis.call('HMGET', buckets, 't', 'o', 'e', index_text[slot])
+    local got = redis.call('HMGET', buckets, 't', 'o', 'e', current_text)
     local t, o, e = tonumber(got[1]), tonumber(got[2]), tonumber(got[3])
-    amount_now[slot] = tonumber(got[4]) or 0
+    key.amount_now = tonumber(got[4]) or 0
     local exists = t ~= nil
     if t == nil or (o ~= nil and (o + 1) * bucket_width - 1 + w <= now) then
       -- A bucket counts until the charge of its last millisecond would expire: drop the others.
@@ -206,55 +247,56 @@ for slot = 1, slots do
           end
         end
       end
-      live[slot] = list
+      key.live = list
       if #fields > 0 then
         exists = true
-        scanned[slot] = stale
+        key.scanned = stale
       end
     end
-    hash_t[slot], hash_o[slot], hash_e[slot] = t, o, e
-    used[slot] = used[slot] + t
+    key.hash_t, key.hash_o, key.hash_e = t, o, e
+    used = used + t
     -- What the total may promise about the hash: its expiry, or that there is none.
-    if not exists then until_ms[slot] = 0 else until_ms[slot] = e end
+    if not exists then key.until_ms = 0 else key.until_ms = e end
   end
+  key.used = used
 end
 
 -- Writes a key's bucket hash: `charge` (field, value, ... for HSET) if given, else what a scan
 -- found; a scan's expired buckets go with one HDEL.
-local function save_hash(slot, charge)
-  local buckets = KEYS[3 * slot]
-  local stale = scanned[slot]
+local function save_hash(slot, key, charge)
+  local stale = key.scanned
   if stale then
-    local o = hash_o[slot]
+    local buckets = KEYS[3 * slot]
+    local o = key.hash_o
     if o == nil and charge == nil then stale[#stale + 1] = 'o' end
     if #stale > 0 then redis.call('HDEL', buckets, unpack(stale)) end
     if charge == nil then
       if o == nil then
-        redis.call('HSET', buckets, 't', int(hash_t[slot]))
+        redis.call('HSET', buckets, 't', int(key.hash_t))
       else
-        redis.call('HSET', buckets, 't', int(hash_t[slot]), 'o', int(o))
+        redis.call('HSET', buckets, 't', int(key.hash_t), 'o', int(o))
       end
     end
   end
-  if charge then redis.call('HSET', buckets, unpack(charge)) end
+  if charge then redis.call('HSET', KEYS[3 * slot], unpack(charge)) end
 end
 
 -- Keeps a key's log total: `ttl` given after a log charge; else its TTL stays (a new one gets
 -- the log's, or what `until` needs).
-local function write_total(slot, ttl)
+local function write_total(slot, key, ttl)
   local log, total = KEYS[3 * slot - 2], KEYS[3 * slot - 1]
-  local known = until_ms[slot]
-  if oldest[slot] == math.huge and (known == nil or known <= now) then
-    if had_total[slot] then redis.call('DEL', total) end
+  local known = key.until_ms
+  if key.oldest == math.huge and (known == nil or known <= now) then
+    if key.had_total then redis.call('DEL', total) end
     return
   end
   local first = '-'
-  if oldest[slot] ~= math.huge then first = int(oldest[slot]) end
-  local value = int(log_sum[slot]) .. ':' .. first
+  if key.oldest ~= math.huge then first = int(key.oldest) end
+  local value = int(key.log_sum) .. ':' .. first
   if known ~= nil then value = value .. ':' .. int(known) end
   if ttl then
     redis.call('SET', total, value, 'PX', ttl)
-  elseif had_total[slot] then
+  elseif key.had_total then
     redis.call('SET', total, value, 'KEEPTTL')
   else
     local left = redis.call('PTTL', log)
@@ -264,19 +306,23 @@ local function write_total(slot, ttl)
 end
 
 -- Step 3: check every limit in request order before charging any; a key with no demand is not checked.
-for index, request in ipairs(requests) do
-  local wanted = demand[request.slot]
-  if wanted > 0 and used[request.slot] + wanted > request.max then
+for index = 1, request_count do
+  local at = 4 * index + 1
+  local slot, max = args[at + 1], args[at + 3]
+  local key = state[slot]
+  local wanted = key.demand
+  if wanted > 0 and key.used + wanted > max then
     -- The shortest wait until enough live members and buckets expire (algorithm::retry_after_ms),
     -- defined here as only a refusal needs it (a closure costs every call that defines it).
     local function retry_after(slot, max, wanted)
-      local w = window[slot]
+      local key = state[slot]
+      local w = key.window
       if wanted > max then return w end
-      local must_free = used[slot] + wanted - max
-      local buckets = live[slot]
+      local must_free = key.used + wanted - max
+      local buckets = key.live
       if buckets == nil then
         buckets = {}
-        if hash_t[slot] > 0 then
+        if key.hash_t > 0 then
           local fields = redis.call('HGETALL', KEYS[3 * slot])
           for i = 1, #fields, 2 do
             local index = tonumber(fields[i])
@@ -297,7 +343,7 @@ for index, request in ipairs(requests) do
         if position <= #page then entry_expiry = tonumber(page[position + 1]) + w end
         local bucket = buckets[next_bucket]
         local bucket_expiry = nil
-        if bucket then bucket_expiry = (bucket[1] + 1) * width[slot] - 1 + w end
+        if bucket then bucket_expiry = (bucket[1] + 1) * key.width - 1 + w end
         local expiry, amount
         if entry_expiry and not (bucket_expiry and bucket_expiry < entry_expiry) then
           expiry, amount = entry_expiry, amount_of(page[position])
@@ -312,10 +358,11 @@ for index, request in ipairs(requests) do
         if freed >= must_free then return math.max(0, expiry - now) end
       end
     end
-    local wait = retry_after(request.slot, request.max, wanted)
+    local wait = retry_after(slot, max, wanted)
     for slot = 1, slots do
-      save_hash(slot, nil)
-      if dirty[slot] then write_total(slot, nil) end
+      local key = state[slot]
+      save_hash(slot, key, nil)
+      if key.dirty then write_total(slot, key, nil) end
     end
     return { 0, now, index - 1, wait }
   end
@@ -324,54 +371,57 @@ end
 -- Step 4: charge every request with a non-zero amount, all at `now`: a log member each, or one
 -- increment of its key's current bucket.
 local entry = 0
-for _, request in ipairs(requests) do
-  if request.amount > 0 then
-    if not bucketed[request.slot] then
-      local member = reservation .. ':' .. int(entry) .. ':' .. request.amount_text
-      redis.call('ZADD', KEYS[3 * request.slot - 2], int(now), member)
+for i = 1, request_count do
+  local at = 4 * i + 1
+  local slot, amount = args[at + 1], args[at + 4]
+  if amount > 0 then
+    if not state[slot].bucketed then
+      local member = reservation .. ':' .. int(entry) .. ':' .. int(amount)
+      redis.call('ZADD', KEYS[3 * slot - 2], int(now), member)
     end
     entry = entry + 1
   end
 end
 for slot = 1, slots do
-  local lifetime = window[slot] + margin
-  if demand[slot] == 0 then
-    save_hash(slot, nil)
-    if dirty[slot] then write_total(slot, nil) end
-  elseif bucketed[slot] then
+  local key = state[slot]
+  local lifetime = key.window + margin
+  if key.demand == 0 then
+    save_hash(slot, key, nil)
+    if key.dirty then write_total(slot, key, nil) end
+  elseif key.bucketed then
     -- A bucket counts until its last millisecond's charge would expire: one width past the window.
-    lifetime = lifetime + width[slot]
-    local current, o = index_now[slot], hash_o[slot]
-    local charge = { index_text[slot], int(amount_now[slot] + demand[slot]), 't', int(hash_t[slot] + demand[slot]) }
+    lifetime = lifetime + key.width
+    local current, o = key.index_now, key.hash_o
+    local charge = { key.index_text, int(key.amount_now + key.demand), 't', int(key.hash_t + key.demand) }
     local lower = o == nil or current < o
     if lower then o = current end
-    if lower or scanned[slot] then
-      charge[#charge + 1] = 'o'
-      charge[#charge + 1] = int(o)
+    if lower or key.scanned then
+      charge[5] = 'o'
+      charge[6] = int(o)
     end
-    local expiry = hash_e[slot]
+    local expiry = key.hash_e
     local renew = expiry == nil or expiry < now + lifetime
     if renew then
       expiry = now + 2 * lifetime
       charge[#charge + 1] = 'e'
       charge[#charge + 1] = int(expiry)
     end
-    save_hash(slot, charge)
+    save_hash(slot, key, charge)
     if renew then redis.call('PEXPIRE', KEYS[3 * slot], int(2 * lifetime)) end
     -- The total promises the hash is gone after `until`: never earlier than its expiry.
-    local known = until_ms[slot]
+    local known = key.until_ms
     if known == nil or known < expiry then
-      until_ms[slot] = expiry
+      key.until_ms = expiry
       -- Twice the window plus margin outlasts both the hash and the log.
-      if had_total[slot] then write_total(slot, int(2 * lifetime)) else write_total(slot, nil) end
-    elseif dirty[slot] then
-      write_total(slot, nil)
+      if key.had_total then write_total(slot, key, int(2 * lifetime)) else write_total(slot, key, nil) end
+    elseif key.dirty then
+      write_total(slot, key, nil)
     end
   else
-    save_hash(slot, nil)
-    log_sum[slot] = log_sum[slot] + demand[slot]
-    oldest[slot] = math.min(oldest[slot], now)
-    write_total(slot, int(lifetime))
+    save_hash(slot, key, nil)
+    key.log_sum = key.log_sum + key.demand
+    if now < key.oldest then key.oldest = now end
+    write_total(slot, key, int(lifetime))
     redis.call('PEXPIRE', KEYS[3 * slot - 2], int(lifetime))
   end
 end
@@ -460,3 +510,60 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%d', now - live_m
 redis.call('PEXPIRE', KEYS[1], string.format('%d', live_ms * 2))
 return redis.call('ZCARD', KEYS[1])
 ";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::algorithm::{SlotRequest, Tuning};
+
+    #[test]
+    fn reserve_arguments_are_one_array_in_the_scripts_order() {
+        let tuning = Tuning {
+            bucketed_above_max: 10_000,
+            buckets_per_window: 60,
+            prune_batch: 0,
+        };
+        let requests = [
+            SlotRequest {
+                slot: 0,
+                window_ms: 60_000,
+                max: 5,
+                amount: 1,
+            },
+            SlotRequest {
+                slot: 1,
+                window_ms: 3_600_000,
+                max: u64::MAX,
+                amount: 0,
+            },
+        ];
+        let id = "0123456789abcdef0123456789abcdef";
+        let packed = reserve_arguments(id, 1_000, &tuning, &requests);
+        let mut reader = packed.as_slice();
+        assert_eq!(rmp::decode::read_array_len(&mut reader).expect("array"), 13);
+        let mut text = [0u8; 64];
+        assert_eq!(rmp::decode::read_str(&mut reader, &mut text).expect("str"), id);
+        let numbers: Vec<u64> = (0..12)
+            .map(|_| rmp::decode::read_int(&mut reader).expect("uint"))
+            .collect();
+        // The prune batch is at least 1, and a max beyond what a Lua number holds is clamped.
+        assert_eq!(
+            numbers,
+            [
+                1_000,
+                10_000,
+                60,
+                1,
+                1,
+                60_000,
+                5,
+                1,
+                2,
+                3_600_000,
+                LUA_EXACT_MAX,
+                0
+            ]
+        );
+        assert!(reader.is_empty(), "nothing after the array");
+    }
+}
