@@ -85,6 +85,10 @@ pub enum Kind {
     Baseline,
     /// `toolgate serve --redis-url`.
     Redis,
+    /// `serve --redis-url` of the binary given with `--baseline-bin`: measured whenever that and
+    /// the Redis rows are (not a target of its own).
+    #[value(skip)]
+    BaselineRedis,
 }
 
 impl Kind {
@@ -95,6 +99,7 @@ impl Kind {
             Kind::Gateway => "gateway (in-process)",
             Kind::Redis => "gateway (Redis counters)",
             Kind::Baseline => "gateway (baseline build)",
+            Kind::BaselineRedis => "gateway (baseline, Redis)",
         }
     }
 }
@@ -206,6 +211,15 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         },
         false => None,
     };
+    let baseline_redis = match (&args.baseline_bin, &redis) {
+        (Some(binary), Some(_)) => {
+            plan.kinds.push(Kind::BaselineRedis);
+            let label = "gateway-baseline-redis";
+            let redis_url = Some(args.redis_url.as_str());
+            Some(start_gateway_of(&http, Some(binary), label, redis_url, &upstream_url).await?)
+        }
+        _ => None,
+    };
 
     let mut prepared = Vec::new();
     for &kind in &plan.kinds {
@@ -215,6 +229,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
             Kind::Gateway => gateway_target(gateway.as_ref())?,
             Kind::Redis => gateway_target(redis.as_ref().map(|(_, gateway)| gateway))?,
             Kind::Baseline => gateway_target(baseline.as_ref())?,
+            Kind::BaselineRedis => gateway_target(baseline_redis.as_ref())?,
         };
         prepared.push(Prepared {
             kind,
@@ -236,11 +251,12 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
 
     let mut results = Results::default();
     let mut redis_totals = report::RedisTotals::default();
+    let mut baseline_redis_totals = report::RedisTotals::default();
     for run in 1..=plan.runs {
         for &concurrency in &plan.concurrency {
             for target in &prepared {
                 let probe = match target.kind {
-                    Kind::Redis => redis.as_ref().map(|(probe, _)| probe),
+                    Kind::Redis | Kind::BaselineRedis => redis.as_ref().map(|(probe, _)| probe),
                     _ => None,
                 };
                 let scripts_before = match probe {
@@ -265,10 +281,14 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
                 })?;
                 if let (Some(probe), Some((before, cpu_before))) = (probe, scripts_before) {
                     let delta = probe.script_stats().await?.since(before);
-                    redis_totals.scripts += delta.calls;
-                    redis_totals.script_usec += delta.usec;
-                    redis_totals.cpu_usec += probe.cpu_usec().await?.saturating_sub(cpu_before);
-                    redis_totals.tool_calls += outcome.total_calls;
+                    let totals = match target.kind {
+                        Kind::BaselineRedis => &mut baseline_redis_totals,
+                        _ => &mut redis_totals,
+                    };
+                    totals.scripts += delta.calls;
+                    totals.script_usec += delta.usec;
+                    totals.cpu_usec += probe.cpu_usec().await?.saturating_sub(cpu_before);
+                    totals.tool_calls += outcome.total_calls;
                 }
                 let cpu_us_per_call = match (cpu_before, cpu_after) {
                     (Some(before), Some(after)) if outcome.recorded > 0 => {
@@ -331,6 +351,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     if let Some((probe, (gateway, _))) = &redis {
         results.redis_rss_mb = gateway.rss_bytes().map(|bytes| bytes as f64 / MB);
         results.redis_script_calls = Some(redis_totals);
+        results.baseline_redis_script_calls = baseline_redis.is_some().then_some(baseline_redis_totals);
         results.redis_ping_us = probe
             .ping_round_trip(200)
             .await

@@ -45,6 +45,8 @@ pub struct Results {
     pub samples: BTreeMap<(Kind, usize), Vec<Sample>>,
     /// Over every Redis-gateway phase.
     pub redis_script_calls: Option<RedisTotals>,
+    /// Over every phase of the baseline build with Redis counters.
+    pub baseline_redis_script_calls: Option<RedisTotals>,
     pub redis_ping_us: Option<f64>,
     pub rss_mb: Option<f64>,
     pub redis_rss_mb: Option<f64>,
@@ -230,15 +232,7 @@ pub fn render(results: &Results, kinds: &[Kind], concurrencies: &[usize]) -> Str
         show(summary.rss_mb, 1),
         show(results.redis_rss_mb, 1)
     );
-    if let (Some(baseline1), Some(baseline16)) =
-        (results.row(Kind::Baseline, 1), results.row(Kind::Baseline, 16))
-    {
-        let direct1 = results.row(Kind::Direct, 1);
-        let baseline_overhead = direct1.map(|direct| baseline1.p50_us - direct.p50_us);
-        let baseline_ratio = results
-            .row(Kind::Direct, 16)
-            .filter(|direct| direct.calls_per_second > 0.0)
-            .map(|direct| baseline16.calls_per_second / direct.calls_per_second);
+    if let Some((baseline16, baseline_overhead, baseline_ratio)) = against_direct(results, Kind::Baseline) {
         let _ = writeln!(
             out,
             "baseline build (same run): added p50 at 1 connection {} µs (this build {} µs); gateway/direct at 16 {} (this build {}); CPU per call at 16 {} µs (this build {} µs)",
@@ -248,6 +242,24 @@ pub fn render(results: &Results, kinds: &[Kind], concurrencies: &[usize]) -> Str
             show(summary.throughput_ratio, 3),
             show(baseline16.cpu_us_per_call, 1),
             show(summary.cpu_us_per_call, 1),
+        );
+    }
+    if let Some((_, baseline_overhead, baseline_ratio)) = against_direct(results, Kind::BaselineRedis) {
+        let per_script = |totals: Option<RedisTotals>| {
+            totals
+                .filter(|totals| totals.scripts > 0)
+                .map(|totals| totals.script_usec as f64 / totals.scripts as f64)
+        };
+        let _ = writeln!(
+            out,
+            "baseline build with Redis counters (same run): added p50 at 1 connection {} µs (this build {} µs); Redis \
+             gateway/direct at 16 {} (this build {}); Redis µs per script call {} (this build {})",
+            show(baseline_overhead, 1),
+            show(summary.redis_overhead_p50_us, 1),
+            show(baseline_ratio, 3),
+            show(summary.redis_throughput_ratio, 3),
+            show(per_script(results.baseline_redis_script_calls), 1),
+            show(per_script(results.redis_script_calls), 1),
         );
     }
     let _ = writeln!(out);
@@ -271,6 +283,20 @@ pub fn render(results: &Results, kinds: &[Kind], concurrencies: &[usize]) -> Str
 
 /// A goal of issue 6: its wording, the measured figure, and the test it must pass.
 type Goal = (&'static str, Option<f64>, fn(f64) -> bool);
+
+/// A target's row at 16 connections, its added p50 at 1 connection (− direct) and its throughput
+/// ratio to direct at 16; `None` unless it was measured at both.
+fn against_direct(results: &Results, kind: Kind) -> Option<(Row, Option<f64>, Option<f64>)> {
+    let (row1, row16) = (results.row(kind, 1)?, results.row(kind, 16)?);
+    let overhead = results
+        .row(Kind::Direct, 1)
+        .map(|direct| row1.p50_us - direct.p50_us);
+    let ratio = results
+        .row(Kind::Direct, 16)
+        .filter(|direct| direct.calls_per_second > 0.0)
+        .map(|direct| row16.calls_per_second / direct.calls_per_second);
+    Some((row16, overhead, ratio))
+}
 
 fn render_goals(out: &mut String, summary: &Summary) {
     let goals: [Goal; 8] = [
@@ -369,5 +395,37 @@ mod tests {
              redis_overhead_p50_us=n/a redis_throughput_ratio=n/a redis_calls_per_call=n/a cpu_us_per_call=20.0 rss_mb=30.0"
         );
         assert_eq!(text.lines().filter(|line| line.starts_with("RESULT")).count(), 1);
+    }
+
+    #[test]
+    fn the_baseline_build_with_redis_is_compared_in_one_line() {
+        let mut results = Results::default();
+        for (kind, cps, p50) in [
+            (Kind::Direct, 40_000.0, 50.0),
+            (Kind::Redis, 8_000.0, 150.0),
+            (Kind::BaselineRedis, 6_000.0, 170.0),
+        ] {
+            results.add(kind, 1, sample(cps / 4.0, p50));
+            results.add(kind, 16, sample(cps, p50 * 8.0));
+        }
+        let totals = |scripts, script_usec| RedisTotals {
+            scripts,
+            script_usec,
+            cpu_usec: 0,
+            tool_calls: scripts,
+        };
+        results.redis_script_calls = Some(totals(1_000, 15_000));
+        results.baseline_redis_script_calls = Some(totals(1_000, 20_000));
+        let kinds = [Kind::Direct, Kind::Redis, Kind::BaselineRedis];
+        let text = render(&results, &kinds, &[1, 16]);
+        let line = text
+            .lines()
+            .find(|line| line.starts_with("baseline build with Redis counters"))
+            .expect("the comparison line");
+        assert_eq!(
+            line,
+            "baseline build with Redis counters (same run): added p50 at 1 connection 120.0 µs (this build 100.0 µs); \
+             Redis gateway/direct at 16 0.150 (this build 0.200); Redis µs per script call 20.0 (this build 15.0)"
+        );
     }
 }
