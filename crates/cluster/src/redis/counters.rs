@@ -31,6 +31,7 @@ pub struct RedisCounters {
     /// The connection made by `connect`: for the heartbeat and for threads that are no lane.
     connection: ConnectionManager,
     lane_connections: LaneConnections,
+    key_names: keys::KeyNames,
     breaker: Breaker,
     options: RedisOptions,
     stats: Arc<Stats>,
@@ -72,6 +73,7 @@ impl RedisCounters {
         Ok(Self {
             connection,
             lane_connections: LaneConnections::new(client, options.clone()),
+            key_names: keys::KeyNames::new(),
             breaker: Breaker::new(options.breaker_failures, options.breaker_cool_down),
             options,
             stats,
@@ -106,13 +108,11 @@ impl RedisCounters {
         limits: &[LimitRequest],
     ) -> Result<(ReserveOutcome, u64), CounterError> {
         let plan = Plan::new(limits);
-        let mut keys = Vec::with_capacity(plan.keys.len() * 3);
-        for key in &plan.keys {
-            let counter = keys::counter_keys(key);
-            keys.push(counter.log);
-            keys.push(counter.total);
-            keys.push(counter.buckets);
-        }
+        let names: Vec<_> = plan.keys.iter().map(|key| self.key_names.get(key)).collect();
+        let keys: Vec<&str> = names
+            .iter()
+            .flat_map(|names| [names.log.as_str(), names.total.as_str(), names.buckets.as_str()])
+            .collect();
         let reservation_id = algorithm::reservation_id(rand::random(), &plan.requests, &self.tuning);
         let args = [scripts::reserve_arguments(
             &format!("{reservation_id:032x}"),
@@ -144,10 +144,10 @@ impl RedisCounters {
     }
 
     /// One script call through the breaker, within the deadline.
-    async fn call<T: FromRedisValue, A: ToRedisArgs + Sync>(
+    async fn call<T: FromRedisValue, K: ToRedisArgs + Sync, A: ToRedisArgs + Sync>(
         &self,
         script: &LuaScript,
-        keys: &[String],
+        keys: &[K],
         args: &[A],
     ) -> Result<T, CounterError> {
         let Some(permit) = self.breaker.admit() else {

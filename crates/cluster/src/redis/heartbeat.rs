@@ -35,7 +35,7 @@ impl Heartbeat {
         let live_ms = self.interval.saturating_mul(LIVE_INTERVALS).as_millis();
         let args = [self.worker_id.clone(), live_ms.max(1).to_string()];
         let keys = [keys::WORKERS.to_owned()];
-        let beat = scripts::eval::<u32, String>(
+        let beat = scripts::eval::<u32, String, String>(
             &mut self.connection,
             &HEARTBEAT,
             &keys,

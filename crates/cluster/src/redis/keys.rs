@@ -9,6 +9,9 @@
 //! name, window): tools naming the same counter share one count, while a changed window (or scope)
 //! gives a new key and never reuses stale state.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use sha2::{Digest, Sha256};
 
 use toolgate_domain::AccountId;
@@ -34,6 +37,46 @@ pub(super) fn counter_keys(key: &CounterKey) -> CounterKeys {
         log: format!("tg:{{{}}}:c:{rule}", key.account),
         total: format!("tg:{{{}}}:u:{rule}", key.account),
         buckets: format!("tg:{{{}}}:b:{rule}", key.account),
+    }
+}
+
+/// Counter key names, remembered: building them costs two SHA-256 and three strings, looking them
+/// up one hash of the key. One map per lane (plus one for other threads), so lanes never wait for
+/// each other; a map that reaches [`KeyNames::MAX_PER_MAP`] names starts over (the names are
+/// derived, never state).
+pub(super) struct KeyNames {
+    maps: Vec<Mutex<HashMap<CounterKey, Arc<CounterKeys>>>>,
+}
+
+impl KeyNames {
+    const MAX_PER_MAP: usize = 4_096;
+
+    pub(super) fn new() -> Self {
+        Self {
+            maps: (0..=crate::lanes::count())
+                .map(|_| Mutex::new(HashMap::new()))
+                .collect(),
+        }
+    }
+
+    /// The names of `key`'s counter (exactly [`counter_keys`]).
+    pub(super) fn get(&self, key: &CounterKey) -> Arc<CounterKeys> {
+        let index = crate::lanes::entered()
+            .unwrap_or(self.maps.len() - 1)
+            .min(self.maps.len() - 1);
+        // A panic while holding the lock leaves a map of correct names: keep using it.
+        let mut map = self.maps[index]
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(names) = map.get(key) {
+            return Arc::clone(names);
+        }
+        if map.len() >= Self::MAX_PER_MAP {
+            map.clear();
+        }
+        let names = Arc::new(counter_keys(key));
+        map.insert(key.clone(), Arc::clone(&names));
+        names
     }
 }
 
@@ -158,5 +201,33 @@ mod tests {
             ..key()
         };
         assert_ne!(counter_keys(&left), counter_keys(&right));
+    }
+
+    #[test]
+    fn remembered_names_are_the_computed_ones_and_the_map_stays_bounded() {
+        let names = KeyNames::new();
+        let first = names.get(&key());
+        assert_eq!(*first, counter_keys(&key()));
+        assert!(
+            Arc::ptr_eq(&first, &names.get(&key())),
+            "the second lookup is remembered"
+        );
+        for n in 0..(KeyNames::MAX_PER_MAP as u64 + 10) {
+            let other = CounterKey {
+                window_ms: 1_000 + n,
+                ..key()
+            };
+            assert_eq!(*names.get(&other), counter_keys(&other));
+        }
+        let sizes: Vec<usize> = names
+            .maps
+            .iter()
+            .map(|map| map.lock().expect("lock").len())
+            .collect();
+        assert!(
+            sizes.iter().all(|size| *size <= KeyNames::MAX_PER_MAP),
+            "{sizes:?}"
+        );
+        assert_eq!(*names.get(&key()), counter_keys(&key()));
     }
 }

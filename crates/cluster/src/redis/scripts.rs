@@ -33,10 +33,10 @@ pub(super) fn lua_int(value: u64) -> String {
 }
 
 /// Runs `script` with EVALSHA; on NOSCRIPT once more with EVAL, counting the reload.
-pub(super) async fn eval<T: FromRedisValue, A: ToRedisArgs>(
+pub(super) async fn eval<T: FromRedisValue, K: ToRedisArgs, A: ToRedisArgs>(
     connection: &mut ConnectionManager,
     script: &LuaScript,
-    keys: &[String],
+    keys: &[K],
     args: &[A],
     reloads: &AtomicU64,
 ) -> Result<T, RedisError> {
