@@ -17,7 +17,7 @@ use axum::extract::ConnectInfo;
 use axum::response::Response;
 use http::Request;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -27,6 +27,11 @@ use tower::ServiceExt;
 
 /// How long open streams may keep a shutting-down process alive.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long an HTTP/1 client may take to send a request's headers, and how long a kept-alive
+/// connection may sit idle before its next request: a client that opens connections and trickles
+/// bytes (slowloris) cannot hold them open for longer. Streams being answered are not affected.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What a server serves: the router, and the gateway state when `/mcp/…` requests should go to the
 /// gateway directly (no route matching, no extractors, no boxing of the body: the hot path).
@@ -153,6 +158,14 @@ pub struct Server {
 impl Server {
     /// Starts serving `routes` on `listener`.
     pub fn start(listener: tokio::net::TcpListener, routes: Routes) -> anyhow::Result<Self> {
+        Self::start_with(listener, routes, HEADER_READ_TIMEOUT)
+    }
+
+    fn start_with(
+        listener: tokio::net::TcpListener,
+        routes: Routes,
+        header_read_timeout: Duration,
+    ) -> anyhow::Result<Self> {
         let (stop, stop_rx) = watch::channel(false);
         let mut lanes = Vec::with_capacity(lanes::count());
         let mut lanes_done = Vec::with_capacity(lanes::count());
@@ -172,7 +185,7 @@ impl Server {
                 .name(format!("toolgate-http-{index}"))
                 .spawn(move || {
                     lanes::enter(index);
-                    runtime.block_on(lane(connections, routes));
+                    runtime.block_on(lane(connections, routes, header_read_timeout));
                     let _ = done.send(());
                     all_finished.wait();
                     drop(runtime);
@@ -260,10 +273,19 @@ fn is_connection_error(error: &std::io::Error) -> bool {
 }
 
 /// One lane: serves the connections it is handed until the acceptor is gone, then drains them.
-async fn lane(mut connections: mpsc::UnboundedReceiver<Accepted>, routes: Routes) {
+async fn lane(
+    mut connections: mpsc::UnboundedReceiver<Accepted>,
+    routes: Routes,
+    header_read_timeout: Duration,
+) {
     let graceful = GracefulShutdown::new();
     // HTTP/1.1, and HTTP/2 for clients that start with it (h2c with prior knowledge), as before.
-    let builder = Arc::new(auto::Builder::new(TokioExecutor::new()));
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout);
+    let builder = Arc::new(builder);
     while let Some(Accepted { stream, peer }) = connections.recv().await {
         let stream = match tokio::net::TcpStream::from_std(stream) {
             Ok(stream) => stream,
@@ -311,4 +333,59 @@ pub async fn bind(listen: SocketAddr) -> anyhow::Result<(tokio::net::TcpListener
         .with_context(|| format!("cannot listen on {listen} (set --listen or TOOLGATE_LISTEN)"))?;
     let bound = listener.local_addr()?;
     Ok((listener, bound))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::get;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    async fn read_all(stream: &mut tokio::net::TcpStream) -> Result<String, tokio::time::error::Elapsed> {
+        let mut answer = Vec::new();
+        tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer))
+            .await
+            .map(|_| String::from_utf8_lossy(&answer).into_owned())
+    }
+
+    #[tokio::test]
+    async fn a_client_that_never_finishes_its_headers_is_disconnected() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let routes = Routes::new(Router::new().route("/", get(|| async { "fine" })));
+        let server = Server::start_with(listener, routes, Duration::from_millis(300)).expect("server starts");
+
+        let mut prompt = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        prompt
+            .write_all(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            .await
+            .expect("write");
+        let answer = read_all(&mut prompt).await.expect("answered");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(answer.ends_with("fine"), "{answer}");
+
+        let mut slow = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        slow.write_all(b"GET / HTTP/1.1\r\nHost: t\r\n")
+            .await
+            .expect("write");
+        let started = std::time::Instant::now();
+        let answer = read_all(&mut slow)
+            .await
+            .expect("the connection was closed, not held open");
+        assert!(
+            started.elapsed() >= Duration::from_millis(250),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(!answer.contains("fine"), "{answer}");
+
+        // An idle kept-alive connection is closed the same way, after its last answer.
+        let mut idle = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        idle.write_all(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+            .await
+            .expect("write");
+        let answer = read_all(&mut idle).await.expect("closed once idle");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        server.stop().await;
+    }
 }
