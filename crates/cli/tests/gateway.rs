@@ -394,6 +394,41 @@ async fn a_response_that_leaves_the_body_unread_says_connection_close() {
     assert_eq!(after.status(), StatusCode::OK);
 }
 
+/// An upstream that accepts TCP and then never completes the TLS handshake cannot hold a call: the
+/// whole connect is bounded (5 s), not only its TCP part.
+#[tokio::test]
+async fn an_upstream_that_stalls_its_tls_handshake_fails_the_call_in_bounded_time() {
+    let h = harness(policy()).await;
+    let stalled = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let stalled_url = format!("https://{}/mcp", stalled.local_addr().expect("addr"));
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((stream, _)) = stalled.accept().await {
+            open.push(stream);
+        }
+    });
+    let path = format!("{}/servers/sys", h.api.account_path());
+    let (status, body) = h
+        .api
+        .send(reqwest::Method::PATCH, &path, Some(json!({"url": stalled_url})))
+        .await
+        .expect("patch");
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let started = std::time::Instant::now();
+    let response = h.post(None, INIT).await;
+    let took = started.elapsed();
+    assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
+    let body: Value = response.json().await.expect("json");
+    let message = body["error"]["message"].as_str().expect("message");
+    assert!(message.contains("no connection within 5 s"), "{message}");
+    assert!(
+        took >= std::time::Duration::from_secs(4) && took < std::time::Duration::from_secs(9),
+        "{took:?}"
+    );
+    held.abort();
+}
+
 #[tokio::test]
 async fn revocation_and_policy_edits_apply_to_the_next_request() {
     let h = harness(policy()).await;

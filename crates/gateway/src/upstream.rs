@@ -33,7 +33,7 @@ const RELAYED_RESPONSE_HEADERS: [HeaderName; 3] =
 /// The answer of an upstream, its body not read yet.
 pub(crate) type UpstreamResponse = http::Response<Incoming>;
 /// The connection pool for forwarded calls: plain HTTP, or HTTPS with the webpki roots.
-type ForwardClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+type ForwardClient = Client<Bounded<HttpsConnector<HttpConnector>>, Full<Bytes>>;
 
 pub struct Upstream {
     /// For the catalog sync (a few requests now and then), where convenience beats speed.
@@ -51,6 +51,7 @@ impl Default for Upstream {
     }
 }
 
+/// How long opening an upstream connection may take: TCP, and the TLS handshake for HTTPS.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -132,7 +133,45 @@ fn forward_client() -> ForwardClient {
     Client::builder(TokioExecutor::new())
         .pool_idle_timeout(POOL_IDLE_TIMEOUT)
         .pool_timer(TokioTimer::new())
-        .build(connector)
+        .build(Bounded {
+            inner: connector,
+            limit: CONNECT_TIMEOUT,
+        })
+}
+
+/// A connector whose whole connect (TCP and the TLS handshake) must finish within `limit`: the TCP
+/// connect timeout alone lets a server that accepts and then never completes its handshake hold a
+/// call for as long as the client waits.
+#[derive(Clone)]
+struct Bounded<C> {
+    inner: C,
+    limit: Duration,
+}
+
+impl<C> tower::Service<http::Uri> for Bounded<C>
+where
+    C: tower::Service<http::Uri>,
+    C::Error: Into<axum::BoxError>,
+    C::Future: Send + 'static,
+{
+    type Response = C::Response;
+    type Error = axum::BoxError;
+    type Future = std::pin::Pin<Box<dyn Future<Output = Result<C::Response, axum::BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, uri: http::Uri) -> Self::Future {
+        let connecting = self.inner.call(uri);
+        let limit = self.limit;
+        Box::pin(async move {
+            match tokio::time::timeout(limit, connecting).await {
+                Ok(connected) => connected.map_err(Into::into),
+                Err(_) => Err(format!("no connection within {} s", limit.as_secs()).into()),
+            }
+        })
+    }
 }
 
 /// Why a forwarded request found no upstream, for the model and the log.
