@@ -388,4 +388,30 @@ mod tests {
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
         server.stop().await;
     }
+
+    /// Connections go round robin to the lanes, and each is served on its lane's thread.
+    #[tokio::test]
+    async fn connections_are_spread_over_every_lane() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let lane = || async { format!("lane={:?}", lanes::entered()) };
+        let routes = Routes::new(Router::new().route("/", get(lane)));
+        let server = Server::start(listener, routes).expect("server starts");
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..2 * lanes::count() {
+            let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+            stream
+                .write_all(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+                .await
+                .expect("write");
+            let answer = read_all(&mut stream).await.expect("answered");
+            let lane = answer.rsplit("\r\n\r\n").next().expect("body").to_owned();
+            seen.insert(lane);
+        }
+        let every_lane: std::collections::BTreeSet<String> = (0..lanes::count())
+            .map(|index| format!("lane={:?}", Some(index)))
+            .collect();
+        assert_eq!(seen, every_lane);
+        server.stop().await;
+    }
 }
