@@ -341,35 +341,38 @@ mod tests {
     use axum::routing::get;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-    async fn read_all(stream: &mut tokio::net::TcpStream) -> Result<String, tokio::time::error::Elapsed> {
+    /// `router` served on a loopback port.
+    async fn serving(router: Router, header_read_timeout: Duration) -> (Server, SocketAddr) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let server =
+            Server::start_with(listener, Routes::new(router), header_read_timeout).expect("server starts");
+        (server, addr)
+    }
+
+    /// Sends `request` on a new connection and reads until the server closes it (at most 5 s).
+    async fn exchange(addr: SocketAddr, request: &[u8]) -> Result<String, tokio::time::error::Elapsed> {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        stream.write_all(request).await.expect("write");
         let mut answer = Vec::new();
         tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer))
             .await
             .map(|_| String::from_utf8_lossy(&answer).into_owned())
     }
 
+    const GET_AND_CLOSE: &[u8] = b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+
     #[tokio::test]
     async fn a_client_that_never_finishes_its_headers_is_disconnected() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let routes = Routes::new(Router::new().route("/", get(|| async { "fine" })));
-        let server = Server::start_with(listener, routes, Duration::from_millis(300)).expect("server starts");
+        let router = Router::new().route("/", get(|| async { "fine" }));
+        let (server, addr) = serving(router, Duration::from_millis(300)).await;
 
-        let mut prompt = tokio::net::TcpStream::connect(addr).await.expect("connect");
-        prompt
-            .write_all(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
-            .await
-            .expect("write");
-        let answer = read_all(&mut prompt).await.expect("answered");
+        let answer = exchange(addr, GET_AND_CLOSE).await.expect("answered");
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
         assert!(answer.ends_with("fine"), "{answer}");
 
-        let mut slow = tokio::net::TcpStream::connect(addr).await.expect("connect");
-        slow.write_all(b"GET / HTTP/1.1\r\nHost: t\r\n")
-            .await
-            .expect("write");
         let started = std::time::Instant::now();
-        let answer = read_all(&mut slow)
+        let answer = exchange(addr, b"GET / HTTP/1.1\r\nHost: t\r\n")
             .await
             .expect("the connection was closed, not held open");
         assert!(
@@ -380,11 +383,9 @@ mod tests {
         assert!(!answer.contains("fine"), "{answer}");
 
         // An idle kept-alive connection is closed the same way, after its last answer.
-        let mut idle = tokio::net::TcpStream::connect(addr).await.expect("connect");
-        idle.write_all(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        let answer = exchange(addr, b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
             .await
-            .expect("write");
-        let answer = read_all(&mut idle).await.expect("closed once idle");
+            .expect("closed once idle");
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
         server.stop().await;
     }
@@ -392,19 +393,11 @@ mod tests {
     /// Connections go round robin to the lanes, and each is served on its lane's thread.
     #[tokio::test]
     async fn connections_are_spread_over_every_lane() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
         let lane = || async { format!("lane={:?}", lanes::entered()) };
-        let routes = Routes::new(Router::new().route("/", get(lane)));
-        let server = Server::start(listener, routes).expect("server starts");
+        let (server, addr) = serving(Router::new().route("/", get(lane)), HEADER_READ_TIMEOUT).await;
         let mut seen = std::collections::BTreeSet::new();
         for _ in 0..2 * lanes::count() {
-            let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-            stream
-                .write_all(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
-                .await
-                .expect("write");
-            let answer = read_all(&mut stream).await.expect("answered");
+            let answer = exchange(addr, GET_AND_CLOSE).await.expect("answered");
             let lane = answer.rsplit("\r\n\r\n").next().expect("body").to_owned();
             seen.insert(lane);
         }

@@ -107,6 +107,12 @@ impl Harness {
             .to_owned()
     }
 
+    /// `tools/list` in `session`, the response as it came.
+    async fn list_tools(&self, session: &str) -> reqwest::Response {
+        self.post(Some(session), r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#)
+            .await
+    }
+
     async fn call(&self, session: &str, tool: &str, arguments: Value) -> Value {
         let body = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": tool, "arguments": arguments}});
         let response = self.post(Some(session), &body.to_string()).await;
@@ -165,12 +171,7 @@ async fn session_ids_are_ours_and_upstream_sees_only_its_own_credentials() {
 async fn tools_list_hides_and_drops_default_denied_tools() {
     let h = harness(policy()).await;
     let session = h.session().await;
-    let response = h
-        .post(
-            Some(&session),
-            r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#,
-        )
-        .await;
+    let response = h.list_tools(&session).await;
     let body: Value = response.json().await.expect("json");
     let names: Vec<&str> = body["result"]["tools"]
         .as_array()
@@ -285,12 +286,7 @@ async fn bad_tokens_sessions_and_bodies_get_clear_4xx() {
     let mut tampered = session.clone().into_bytes();
     tampered[10] = if tampered[10] == b'x' { b'y' } else { b'x' };
     let tampered = String::from_utf8(tampered).expect("ascii");
-    let response = h
-        .post(
-            Some(&tampered),
-            r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#,
-        )
-        .await;
+    let response = h.list_tools(&tampered).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 
     let malformed = h.post(Some(&session), "{not json").await;
@@ -339,12 +335,7 @@ fn connection_header(response: &reqwest::Response) -> String {
 async fn a_response_that_leaves_the_body_unread_says_connection_close() {
     let h = harness(policy()).await;
     let session = h.session().await;
-    let listed = h
-        .post(
-            Some(&session),
-            r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#,
-        )
-        .await;
+    let listed = h.list_tools(&session).await;
     assert_eq!(listed.status(), StatusCode::OK);
     assert_ne!(
         connection_header(&listed),
@@ -385,12 +376,7 @@ async fn a_response_that_leaves_the_body_unread_says_connection_close() {
     assert_eq!(connection_header(&api_too_large), "close");
 
     // Every one of those came back whole, and the next request on the same client still works.
-    let after = h
-        .post(
-            Some(&session),
-            r#"{"jsonrpc":"2.0","id":3,"method":"tools/list"}"#,
-        )
-        .await;
+    let after = h.list_tools(&session).await;
     assert_eq!(after.status(), StatusCode::OK);
 }
 
@@ -468,12 +454,7 @@ async fn revocation_and_policy_edits_apply_to_the_next_request() {
         .await
         .expect("revoke");
     assert_eq!(status, 204);
-    let response = h
-        .post(
-            Some(&session),
-            r#"{"jsonrpc":"2.0","id":3,"method":"tools/list"}"#,
-        )
-        .await;
+    let response = h.list_tools(&session).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
 

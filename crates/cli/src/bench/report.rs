@@ -368,6 +368,17 @@ mod tests {
         }
     }
 
+    /// One sample per target at 1 connection (a quarter of `calls_per_second`, p50 as given) and
+    /// at 16 (`calls_per_second`, 8 × the p50).
+    fn measured(targets: &[(Kind, f64, f64)]) -> Results {
+        let mut results = Results::default();
+        for &(kind, calls_per_second, p50) in targets {
+            results.add(kind, 1, sample(calls_per_second / 4.0, p50));
+            results.add(kind, 16, sample(calls_per_second, p50 * 8.0));
+        }
+        results
+    }
+
     #[test]
     fn medians_of_odd_and_even_counts() {
         assert_eq!(median(vec![3.0, 1.0, 2.0]), Some(2.0));
@@ -377,15 +388,11 @@ mod tests {
 
     #[test]
     fn result_line_is_last_and_complete() {
-        let mut results = Results::default();
-        for (kind, cps, p50) in [
+        let mut results = measured(&[
             (Kind::Direct, 40_000.0, 50.0),
             (Kind::Proxy, 20_000.0, 90.0),
             (Kind::Gateway, 18_000.0, 100.0),
-        ] {
-            results.add(kind, 1, sample(cps / 4.0, p50));
-            results.add(kind, 16, sample(cps, p50 * 8.0));
-        }
+        ]);
         results.rss_mb = Some(30.0);
         let text = render(&results, &[Kind::Direct, Kind::Proxy, Kind::Gateway], &[1, 16]);
         let last = text.lines().last().expect("a last line");
@@ -399,15 +406,11 @@ mod tests {
 
     #[test]
     fn the_baseline_build_with_redis_is_compared_in_one_line() {
-        let mut results = Results::default();
-        for (kind, cps, p50) in [
+        let mut results = measured(&[
             (Kind::Direct, 40_000.0, 50.0),
             (Kind::Redis, 8_000.0, 150.0),
             (Kind::BaselineRedis, 6_000.0, 170.0),
-        ] {
-            results.add(kind, 1, sample(cps / 4.0, p50));
-            results.add(kind, 16, sample(cps, p50 * 8.0));
-        }
+        ]);
         let totals = |scripts, script_usec| RedisTotals {
             scripts,
             script_usec,
