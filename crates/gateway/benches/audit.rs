@@ -81,7 +81,7 @@ fn audit(c: &mut Criterion) {
                     .collect();
                 let started = Instant::now();
                 runtime
-                    .block_on(store.insert_audit_events(&batch))
+                    .block_on(store.insert_audit_events(batch.into()))
                     .expect("insert");
                 spent += started.elapsed();
             }

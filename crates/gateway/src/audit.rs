@@ -60,9 +60,11 @@ async fn write_batches(store: Arc<dyn Store>, mut receiver: mpsc::Receiver<NewAu
                 }
             }
         }
+        // Shared, so that a retry sends the same events again and the store may hand them to a thread.
+        let events: Arc<[NewAuditEvent]> = std::mem::replace(&mut batch, Vec::with_capacity(BATCH)).into();
         let mut attempt = 0;
         loop {
-            match store.insert_audit_events(&batch).await {
+            match store.insert_audit_events(events.clone()).await {
                 Ok(()) => break,
                 Err(error) if attempt < 3 => {
                     attempt += 1;
@@ -70,13 +72,12 @@ async fn write_batches(store: Arc<dyn Store>, mut receiver: mpsc::Receiver<NewAu
                     tokio::time::sleep(Duration::from_millis(250 * attempt)).await;
                 }
                 Err(error) => {
-                    metrics::counter!("toolgate_audit_events_dropped_total").increment(batch.len() as u64);
-                    tracing::error!(%error, events = batch.len(), "audit write failed; events lost");
+                    metrics::counter!("toolgate_audit_events_dropped_total").increment(events.len() as u64);
+                    tracing::error!(%error, events = events.len(), "audit write failed; events lost");
                     break;
                 }
             }
         }
-        batch.clear();
     }
 }
 

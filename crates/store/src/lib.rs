@@ -13,6 +13,8 @@ pub mod models;
 pub mod postgres;
 pub mod sqlite;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use time::OffsetDateTime;
 use toolgate_domain::ids::ApprovalId;
@@ -239,8 +241,9 @@ pub trait Store: Send + Sync + 'static {
     // ---- audit events ------------------------------------------------------------------------
 
     /// One transaction for the whole batch, across accounts (each event names its account).
-    /// `NotFound` (and nothing written) when an account does not exist.
-    async fn insert_audit_events(&self, events: &[NewAuditEvent]) -> StoreResult<()>;
+    /// `NotFound` (and nothing written) when an account does not exist. The batch is shared rather
+    /// than borrowed so that a store may hand it to a thread of its own without copying it.
+    async fn insert_audit_events(&self, events: Arc<[NewAuditEvent]>) -> StoreResult<()>;
     /// Newest (highest id) first.
     async fn list_audit_events(
         &self,

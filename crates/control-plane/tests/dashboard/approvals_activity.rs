@@ -174,11 +174,14 @@ async fn activity_lists_and_filters_events() {
         time: now - time::Duration::minutes(5),
     };
     app.store
-        .insert_audit_events(&[
-            event("read_file", "allowed", None),
-            event("read_file", "allowed", None),
-            event("delete_file", "denied", Some("/rules/0")),
-        ])
+        .insert_audit_events(
+            [
+                event("read_file", "allowed", None),
+                event("read_file", "allowed", None),
+                event("delete_file", "denied", Some("/rules/0")),
+            ]
+            .into(),
+        )
         .await
         .expect("insert");
 

@@ -220,7 +220,10 @@ async fn overview_counts_todays_calls_by_decision() {
         time: time::OffsetDateTime::now_utc(),
     };
     let events = [event("allowed"), event("allowed"), event("rate_limited")];
-    app.store.insert_audit_events(&events).await.expect("insert");
+    app.store
+        .insert_audit_events(events.into())
+        .await
+        .expect("insert");
     let page = ann.get(&format!("/a/{slug}")).await;
     assert!(!page.text.contains("No calls recorded yet"));
     assert!(page.text.contains("<dt>Allowed</dt><dd>2</dd>"), "{}", page.text);

@@ -45,12 +45,15 @@ async fn csv_and_json_lines_with_filters() {
     let bob = app.signup("bob@example.com", "Bobco").await;
     let setup = app.setup(&ann).await;
     app.store
-        .insert_audit_events(&[
-            event(&ann, Some(&setup), "run_shell", "denied", 30),
-            event(&ann, Some(&setup), "read_file", "allowed", 20),
-            event(&ann, None, "run_shell", "allowed", 10),
-            event(&bob, None, "bobs_tool", "allowed", 5),
-        ])
+        .insert_audit_events(
+            [
+                event(&ann, Some(&setup), "run_shell", "denied", 30),
+                event(&ann, Some(&setup), "read_file", "allowed", 20),
+                event(&ann, None, "run_shell", "allowed", 10),
+                event(&bob, None, "bobs_tool", "allowed", 5),
+            ]
+            .into(),
+        )
         .await
         .expect("insert");
 
@@ -146,7 +149,7 @@ async fn exports_every_page() {
     let batch: Vec<NewAuditEvent> = (0..2_345)
         .map(|index| event(&ann, None, &format!("tool_{index}"), "allowed", 0))
         .collect();
-    app.store.insert_audit_events(&batch).await.expect("insert");
+    app.store.insert_audit_events(batch.into()).await.expect("insert");
     let jsonl = app.get(&ann.path("/audit/export?format=jsonl"), &ann).await;
     let events = lines(&jsonl.text);
     assert_eq!(events.len(), 2_345);

@@ -36,11 +36,14 @@ async fn retention_purges_each_account_by_its_own_setting() {
         .await;
     assert_eq!(set.status, axum::http::StatusCode::OK);
     app.store
-        .insert_audit_events(&[
-            event(ann.account_id, "old", 2),
-            event(ann.account_id, "new", 0),
-            event(bob.account_id, "bobs_old", 2),
-        ])
+        .insert_audit_events(
+            [
+                event(ann.account_id, "old", 2),
+                event(ann.account_id, "new", 0),
+                event(bob.account_id, "bobs_old", 2),
+            ]
+            .into(),
+        )
         .await
         .expect("insert");
     let filter = AuditFilter {

@@ -48,8 +48,11 @@ pub async fn audit_events_are_stored_whole_and_listed_newest_first(store: &dyn S
             ..audit_event(acme.account.id, "", "allowed", now + Duration::seconds(1))
         },
     ];
-    store.insert_audit_events(&batch).await.expect("insert");
-    store.insert_audit_events(&[]).await.expect("an empty batch");
+    store.insert_audit_events(batch.into()).await.expect("insert");
+    store
+        .insert_audit_events(Vec::new().into())
+        .await
+        .expect("an empty batch");
 
     let events = list(store, acme.account.id, filter(100)).await;
     assert_eq!(events.len(), 2);
@@ -91,7 +94,7 @@ pub async fn audit_events_are_stored_whole_and_listed_newest_first(store: &dyn S
     );
 
     let more = vec![audit_event(acme.account.id, "later", "allowed", now)];
-    store.insert_audit_events(&more).await.expect("insert");
+    store.insert_audit_events(more.into()).await.expect("insert");
     let events = list(store, acme.account.id, filter(1)).await;
     assert_eq!(tools(&events), ["later"], "by id: the last written comes first");
     assert!(list(store, acme.account.id, filter(0)).await.is_empty());
@@ -103,7 +106,7 @@ pub async fn a_large_audit_batch_is_written_in_one_go_or_not_at_all(store: &dyn 
     let batch: Vec<_> = (0..1_234)
         .map(|index| audit_event(acme.account.id, &format!("tool_{index}"), "allowed", now))
         .collect();
-    store.insert_audit_events(&batch).await.expect("insert");
+    store.insert_audit_events(batch.into()).await.expect("insert");
     let events = list(store, acme.account.id, filter(2_000)).await;
     assert_eq!(events.len(), 1_234);
     assert_eq!(
@@ -117,7 +120,7 @@ pub async fn a_large_audit_batch_is_written_in_one_go_or_not_at_all(store: &dyn 
         .collect();
     with_unknown_account.push(audit_event(AccountId::new(), "ghost", "allowed", now));
     expect_not_found(
-        store.insert_audit_events(&with_unknown_account).await,
+        store.insert_audit_events(with_unknown_account.into()).await,
         "an event of no account",
     );
     let events = list(store, acme.account.id, filter(2_000)).await;
@@ -135,7 +138,7 @@ pub async fn audit_filters_and_paging_narrow_the_list(store: &dyn Store) {
         grant_audit_event(&acme, "run_shell", "allowed", at(3)),
         grant_audit_event(&acme, "read_file", "rate_limited", at(4)),
     ];
-    store.insert_audit_events(&batch).await.expect("insert");
+    store.insert_audit_events(batch.into()).await.expect("insert");
     let all = list(store, acme.account.id, filter(100)).await;
     assert_eq!(all.len(), 5);
 
@@ -231,7 +234,7 @@ pub async fn audit_aggregates_count_by_decision_time_tool_and_rule(store: &dyn S
             ..audit_event(acme.account.id, "", "allowed", at(122))
         },
     ];
-    store.insert_audit_events(&batch).await.expect("insert");
+    store.insert_audit_events(batch.into()).await.expect("insert");
     let since = at(0);
 
     let counts = store
@@ -332,7 +335,7 @@ pub async fn purging_audit_removes_only_older_events_of_the_account(store: &dyn 
         audit_event(acme.account.id, "d", "allowed", at(0)),
         audit_event(globex.account.id, "e", "allowed", at(-40)),
     ];
-    store.insert_audit_events(&batch).await.expect("insert");
+    store.insert_audit_events(batch.into()).await.expect("insert");
     let highest = list(store, acme.account.id, filter(1)).await[0].id;
 
     let purged = store.purge_audit(acme.account.id, at(-30)).await.expect("purge");
@@ -352,7 +355,7 @@ pub async fn purging_audit_removes_only_older_events_of_the_account(store: &dyn 
         .await
         .expect("purge all");
     let after = vec![audit_event(acme.account.id, "f", "allowed", at(0))];
-    store.insert_audit_events(&after).await.expect("insert");
+    store.insert_audit_events(after.into()).await.expect("insert");
     let events = list(store, acme.account.id, filter(100)).await;
     assert_eq!(tools(&events), ["f"]);
     assert!(events[0].id > highest, "ids are never reused");

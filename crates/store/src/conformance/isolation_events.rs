@@ -94,7 +94,7 @@ pub async fn tenants_cannot_see_or_purge_each_others_audit_and_admin_events(stor
         grant_audit_event(&b, "run_shell", "denied", now),
         grant_audit_event(&b, "run_shell", "denied", now),
     ];
-    store.insert_audit_events(&batch).await.expect("insert");
+    store.insert_audit_events(batch.into()).await.expect("insert");
 
     let by_b_server = AuditFilter {
         server_id: Some(b.server.id),

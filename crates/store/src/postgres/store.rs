@@ -1,5 +1,7 @@
 //! [`Store`] for [`PostgresStore`]: each method is written in the module of its table.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -321,8 +323,8 @@ impl Store for PostgresStore {
         approvals::expire_approvals(&self.pool, now).await
     }
 
-    async fn insert_audit_events(&self, events: &[NewAuditEvent]) -> StoreResult<()> {
-        audit::insert_audit_events(&self.pool, events).await
+    async fn insert_audit_events(&self, events: Arc<[NewAuditEvent]>) -> StoreResult<()> {
+        audit::insert_audit_events(&self.pool, &events).await
     }
 
     async fn list_audit_events(
