@@ -11,6 +11,9 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// An error of the database that did not come through sqlx (the SQLite store's audit connection).
+    #[error("database error: {0}")]
+    Backend(String),
 }
 
 impl StoreError {
@@ -18,7 +21,10 @@ impl StoreError {
         match self {
             StoreError::Conflict(_) => "conflict",
             StoreError::NotFound => "not_found",
-            StoreError::Database(_) | StoreError::Migrate(_) | StoreError::Corrupt(_) => "internal",
+            StoreError::Database(_)
+            | StoreError::Migrate(_)
+            | StoreError::Corrupt(_)
+            | StoreError::Backend(_) => "internal",
         }
     }
 }

@@ -109,6 +109,163 @@ async fn an_in_memory_database_works_through_its_url() {
     toolgate_store::conformance::servers_are_created_and_found_by_slug_or_id(&store).await;
     let store = SqliteStore::open_url("sqlite::memory:").await.expect("open");
     toolgate_store::conformance::tenants_cannot_see_or_change_each_others_grants(&store).await;
+    // Its audit events go through the pool (a file store's have a connection of their own).
+    let store = SqliteStore::open_url("sqlite::memory:").await.expect("open");
+    toolgate_store::conformance::audit_events_are_stored_whole_and_listed_newest_first(&store).await;
+    let store = SqliteStore::open_url("sqlite::memory:").await.expect("open");
+    toolgate_store::conformance::a_large_audit_batch_is_written_in_one_go_or_not_at_all(&store).await;
+}
+
+async fn signup(store: &SqliteStore, name: &str) -> toolgate_store::Account {
+    let (_, account) = store
+        .create_user_with_account(
+            toolgate_store::NewUser {
+                email: format!("{name}@example.com"),
+                password_hash: "h".to_owned(),
+            },
+            toolgate_store::NewAccount {
+                slug: toolgate_domain::Slug::parse(name).expect("slug"),
+                name: name.to_owned(),
+            },
+        )
+        .await
+        .expect("signup");
+    account
+}
+
+/// Every column of every audit row but the id and account, each as SQLite's `quote()` shows it (which
+/// tells text 'x' from a number, a NULL or a blob X'…').
+async fn raw_audit_rows(store: &SqliteStore) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT concat_ws(' | ', quote(server_id), quote(grant_id), quote(session), quote(method), \
+           quote(tool), quote(decision), quote(rule), quote(reason), quote(argument_keys), quote(arguments), \
+           quote(upstream_status), quote(latency_ms), quote(time), quote(time_ms)) \
+         FROM audit_events ORDER BY id",
+    )
+    .fetch_all(store.pool())
+    .await
+    .expect("raw audit rows")
+}
+
+#[tokio::test]
+async fn audit_events_are_stored_alike_through_the_audit_connection_and_the_pool() {
+    use toolgate_domain::{GrantId, ServerId};
+    let (file, _folder) = fresh_store().await;
+    let memory = SqliteStore::open_url("sqlite::memory:").await.expect("open");
+    let (server_id, grant_id) = (ServerId::new(), GrantId::new());
+    // Nanoseconds and an offset, which the stored text drops (microseconds, UTC).
+    let time = time::OffsetDateTime::from_unix_timestamp_nanos(1_796_320_800_123_456_789)
+        .expect("time")
+        .to_offset(time::UtcOffset::from_hms(2, 0, 0).expect("offset"));
+    let mut stored = Vec::new();
+    for store in [&file, &memory] {
+        let account = signup(store, "acme").await;
+        let full = toolgate_store::NewAuditEvent {
+            account_id: account.id,
+            server_id: Some(server_id),
+            grant_id: Some(grant_id),
+            session: Some("session-é".to_owned()),
+            method: "tools/call".to_owned(),
+            tool: Some("run_shell".to_owned()),
+            decision: "denied".to_owned(),
+            rule: Some("/tools/run_shell/deny_if/0".to_owned()),
+            reason: Some("no \"rm\" here".to_owned()),
+            argument_keys: vec!["command".to_owned(), "cwd".to_owned()],
+            arguments: Some(serde_json::json!({"command": "rm -rf /", "cwd": "/tmp", "n": [1, 2.5, null]})),
+            upstream_status: Some(403),
+            latency_ms: Some(12.25),
+            time,
+        };
+        let bare = toolgate_store::NewAuditEvent {
+            server_id: None,
+            grant_id: None,
+            session: None,
+            method: "tools/list".to_owned(),
+            tool: None,
+            decision: "allowed".to_owned(),
+            rule: None,
+            reason: None,
+            argument_keys: Vec::new(),
+            arguments: None,
+            upstream_status: None,
+            latency_ms: None,
+            ..full.clone()
+        };
+        store
+            .insert_audit_events(vec![full, bare].into())
+            .await
+            .expect("insert");
+        let accounts: Vec<String> = sqlx::query_scalar("SELECT account_id FROM audit_events")
+            .fetch_all(store.pool())
+            .await
+            .expect("accounts");
+        assert_eq!(accounts, [account.id.to_string(), account.id.to_string()]);
+        stored.push(raw_audit_rows(store).await);
+    }
+    assert_eq!(
+        stored[0], stored[1],
+        "the file store's rows differ from the pool's"
+    );
+    assert!(
+        stored[0][0].contains("'2026-12-03T18:00:00.123456Z' | 1796320800123"),
+        "{}",
+        stored[0][0]
+    );
+    assert!(
+        stored[0][1].starts_with("NULL | NULL | NULL | 'tools/list'"),
+        "{}",
+        stored[0][1]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn audit_inserts_and_the_pools_writes_wait_for_each_other() {
+    let (store, _folder) = fresh_store().await;
+    let account = signup(&store, "acme").await;
+    let event = |index: usize| toolgate_store::NewAuditEvent {
+        account_id: account.id,
+        server_id: None,
+        grant_id: None,
+        session: None,
+        method: "tools/call".to_owned(),
+        tool: Some(format!("tool_{index}")),
+        decision: "allowed".to_owned(),
+        rule: None,
+        reason: None,
+        argument_keys: Vec::new(),
+        arguments: None,
+        upstream_status: Some(200),
+        latency_ms: Some(0.5),
+        time: time::OffsetDateTime::now_utc(),
+    };
+    let store = std::sync::Arc::new(store);
+    let mut tasks = tokio::task::JoinSet::new();
+    for batch in 0..20 {
+        let (store, events): (_, Vec<_>) = (
+            store.clone(),
+            (0..500).map(|index| event(batch * 500 + index)).collect(),
+        );
+        tasks.spawn(async move { store.insert_audit_events(events.into()).await });
+    }
+    for index in 0..60 {
+        let store = store.clone();
+        tasks.spawn(async move {
+            // `signup` fails the test itself when the pool's write does not get through.
+            signup(&store, &format!("tenant-{index}")).await;
+            Ok(())
+        });
+    }
+    while let Some(result) = tasks.join_next().await {
+        result
+            .expect("task")
+            .expect("a write failed while the other connection wrote");
+    }
+    let (events, accounts): (i64, i64) =
+        sqlx::query_as("SELECT (SELECT COUNT(*) FROM audit_events), (SELECT COUNT(*) FROM accounts)")
+            .fetch_one(store.pool())
+            .await
+            .expect("counts");
+    assert_eq!((events, accounts), (10_000, 61));
 }
 
 #[tokio::test]

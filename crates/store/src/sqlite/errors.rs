@@ -27,3 +27,13 @@ pub(super) fn on_write(error: sqlx::Error, taken: impl FnOnce(&str) -> String) -
     }
     StoreError::Database(error)
 }
+
+/// An error of the audit connection (rusqlite): a missing account is `NotFound`, as in [`on_write`].
+pub(super) fn sqlite(error: rusqlite::Error) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(failure, _) = &error
+        && failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY
+    {
+        return StoreError::NotFound;
+    }
+    StoreError::Backend(error.to_string())
+}

@@ -8,6 +8,7 @@ mod accounts;
 mod admin_events;
 mod approvals;
 mod audit;
+mod audit_thread;
 mod errors;
 mod grants;
 mod ids;
@@ -23,6 +24,7 @@ mod webhooks;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::Connection;
@@ -42,6 +44,9 @@ const MAX_CONNECTIONS: u32 = 8;
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The audit inserts' own connection and thread (`audit_thread.rs`); none for an in-memory database,
+    /// which only the pool's one connection can see.
+    audit: Option<Arc<audit_thread::AuditThread>>,
 }
 
 impl SqliteStore {
@@ -56,7 +61,7 @@ impl SqliteStore {
         // busy handler, so a process racing another one's first open can get SQLITE_BUSY at once: retry.
         let mut attempt = 0;
         loop {
-            match Self::connect(options.clone(), MAX_CONNECTIONS).await {
+            match Self::connect(options.clone(), false).await {
                 Err(error) if is_busy(&error) && attempt < OPEN_RETRIES => {
                     attempt += 1;
                     tokio::time::sleep(Duration::from_millis(20 * u64::from(attempt))).await;
@@ -71,10 +76,7 @@ impl SqliteStore {
     pub async fn open_url(url: &str) -> StoreResult<Self> {
         let options = SqliteConnectOptions::from_str(url)?;
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        if in_memory {
-            return Self::connect(options, 1).await;
-        }
-        Self::connect(options, MAX_CONNECTIONS).await
+        Self::connect(options, in_memory).await
     }
 
     /// The underlying pool, for tests and tools that read the tables directly.
@@ -82,7 +84,9 @@ impl SqliteStore {
         &self.pool
     }
 
-    async fn connect(options: SqliteConnectOptions, max_connections: u32) -> StoreResult<Self> {
+    async fn connect(options: SqliteConnectOptions, in_memory: bool) -> StoreResult<Self> {
+        let max_connections = if in_memory { 1 } else { MAX_CONNECTIONS };
+        let file = options.get_filename().to_owned();
         let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -100,7 +104,12 @@ impl SqliteStore {
         }
         let pool = pool_options.connect_with(options).await?;
         migrate(&pool).await?;
-        Ok(Self { pool })
+        let audit = if in_memory {
+            None
+        } else {
+            Some(Arc::new(audit_thread::AuditThread::start(&file)?))
+        };
+        Ok(Self { pool, audit })
     }
 }
 

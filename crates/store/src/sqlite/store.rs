@@ -324,7 +324,10 @@ impl Store for SqliteStore {
     }
 
     async fn insert_audit_events(&self, events: Arc<[NewAuditEvent]>) -> StoreResult<()> {
-        audit::insert_audit_events(&self.pool, &events).await
+        match &self.audit {
+            Some(thread) => thread.insert(events).await,
+            None => audit::insert_audit_events(&self.pool, &events).await,
+        }
     }
 
     async fn list_audit_events(

@@ -9,8 +9,18 @@ use time::{OffsetDateTime, UtcOffset};
 use crate::{StoreError, StoreResult};
 
 pub(super) fn encode(at: OffsetDateTime) -> String {
+    let mut text = String::with_capacity(27);
+    encode_into(&mut text, at);
+    text
+}
+
+/// [`encode`] appended to `text`, for writers that reuse one buffer.
+pub(super) fn encode_into(text: &mut String, at: OffsetDateTime) {
+    use std::fmt::Write as _;
     let utc = at.to_offset(UtcOffset::UTC);
-    format!(
+    // Writing into a String cannot fail.
+    let _ = write!(
+        text,
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
         utc.year(),
         u8::from(utc.month()),
@@ -19,7 +29,7 @@ pub(super) fn encode(at: OffsetDateTime) -> String {
         utc.minute(),
         utc.second(),
         utc.microsecond()
-    )
+    );
 }
 
 pub(super) fn encode_optional(at: Option<OffsetDateTime>) -> Option<String> {
