@@ -1,18 +1,22 @@
 //! What auditing costs: the part on the request path (building one event and queueing it, as
-//! `call::record` does) and the part off it (the batched SQLite insert the writer runs, per event).
+//! `call::record` does) and the part off it (the batched insert the writer runs, per event, into a
+//! SQLite file and, when it answers, into the machine's Postgres: `TOOLGATE_BENCH_POSTGRES_URL`, by
+//! default `postgres://postgres@127.0.0.1:5432`, in a database of its own dropped afterwards).
 //!
 //!     cargo bench -p toolgate-gateway --bench audit
 
+use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::{Value, json};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{Connection, PgConnection};
 use time::OffsetDateTime;
 use toolgate_domain::{AccountId, GrantId, ServerId, Slug};
 use toolgate_gateway::audit::{AuditWriter, argument_keys};
-use toolgate_store::SqliteStore;
-use toolgate_store::{NewAccount, NewAuditEvent, NewUser, Store};
+use toolgate_store::{NewAccount, NewAuditEvent, NewUser, PostgresStore, SqliteStore, Store};
 
 const BATCH: usize = 500;
 
@@ -35,6 +39,80 @@ fn event(account_id: AccountId, server_id: ServerId, grant_id: GrantId, argument
     }
 }
 
+async fn bench_account(store: &dyn Store) -> AccountId {
+    let (_, account) = store
+        .create_user_with_account(
+            NewUser {
+                email: "bench@example.com".into(),
+                password_hash: "$argon2id$v=19$bench".into(),
+            },
+            NewAccount {
+                slug: Slug::parse("bench").expect("slug"),
+                name: "Bench".into(),
+            },
+        )
+        .await
+        .expect("account");
+    account.id
+}
+
+/// What the writer spends per batch of [`BATCH`] events (one transaction each), building excluded.
+fn insert_batches(
+    runtime: &tokio::runtime::Runtime,
+    store: &dyn Store,
+    make: impl Fn() -> NewAuditEvent,
+    iterations: u64,
+) -> Duration {
+    let mut spent = Duration::ZERO;
+    for _ in 0..iterations {
+        let batch: Vec<NewAuditEvent> = (0..BATCH).map(|_| make()).collect();
+        let started = Instant::now();
+        runtime
+            .block_on(store.insert_audit_events(batch.into()))
+            .expect("insert");
+        spent += started.elapsed();
+    }
+    spent
+}
+
+/// A fresh database on the bench's Postgres, or why there is none.
+async fn postgres_database() -> Result<(PostgresStore, String, String), String> {
+    let url = std::env::var("TOOLGATE_BENCH_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned());
+    let mut admin = PgConnection::connect(&url)
+        .await
+        .map_err(|error| format!("Postgres is not reachable at {url} ({error})"))?;
+    let name = format!("toolgate_bench_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+        .execute(&mut admin)
+        .await
+        .map_err(|error| format!("create database {name}: {error}"))?;
+    let options = PgConnectOptions::from_str(&url)
+        .map_err(|error| format!("{url} is not a Postgres URL: {error}"))?
+        .database(&name);
+    let store = PostgresStore::connect_with(options)
+        .await
+        .map_err(|error| format!("connect to {name}: {error}"))?;
+    store
+        .migrate()
+        .await
+        .map_err(|error| format!("migrate {name}: {error}"))?;
+    Ok((store, url, name))
+}
+
+async fn drop_database(store: PostgresStore, url: &str, name: &str) {
+    store.pool().close().await;
+    let dropped = async {
+        let mut admin = PgConnection::connect(url).await?;
+        sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .execute(&mut admin)
+            .await
+    };
+    if let Err(error) = dropped.await {
+        eprintln!("could not drop the bench database {name}: {error}");
+    }
+}
+
 fn audit(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -49,18 +127,7 @@ fn audit(c: &mut Criterion) {
                 .expect("sqlite store"),
         )
     });
-    let (_, account) = runtime
-        .block_on(store.create_user_with_account(
-            NewUser {
-                email: "bench@example.com".into(),
-                password_hash: "$argon2id$v=19$bench".into(),
-            },
-            NewAccount {
-                slug: Slug::parse("bench").expect("slug"),
-                name: "Bench".into(),
-            },
-        ))
-        .expect("account");
+    let account_id = runtime.block_on(bench_account(store.as_ref()));
     let (server_id, grant_id) = (ServerId::new(), GrantId::new());
     let arguments = json!({"path": "/srv/data/reports/2026/q3-summary.csv", "query": "select 1"});
 
@@ -68,26 +135,32 @@ fn audit(c: &mut Criterion) {
     // On the request path: the event as `call::record` builds it, and the non-blocking queueing.
     let writer = runtime.block_on(async { AuditWriter::spawn(store.clone(), 50_000) });
     group.bench_function("request_path_build_and_queue", |b| {
-        b.iter(|| writer.record(event(account.id, server_id, grant_id, &arguments)));
+        b.iter(|| writer.record(event(account_id, server_id, grant_id, &arguments)));
     });
     // Off the request path: what the writer does per event (one transaction per batch of 500).
     group.throughput(criterion::Throughput::Elements(BATCH as u64));
     group.bench_function("writer_sqlite_insert_batch_of_500", |b| {
         b.iter_custom(|iterations| {
-            let mut spent = Duration::ZERO;
-            for _ in 0..iterations {
-                let batch: Vec<NewAuditEvent> = (0..BATCH)
-                    .map(|_| event(account.id, server_id, grant_id, &arguments))
-                    .collect();
-                let started = Instant::now();
-                runtime
-                    .block_on(store.insert_audit_events(batch.into()))
-                    .expect("insert");
-                spent += started.elapsed();
-            }
-            spent
+            let make = || event(account_id, server_id, grant_id, &arguments);
+            insert_batches(&runtime, store.as_ref(), make, iterations)
         });
     });
+    match runtime.block_on(postgres_database()) {
+        Ok((postgres, url, name)) => {
+            let account_id = runtime.block_on(bench_account(&postgres));
+            group.bench_function("writer_postgres_insert_batch_of_500", |b| {
+                b.iter_custom(|iterations| {
+                    let make = || event(account_id, server_id, grant_id, &arguments);
+                    insert_batches(&runtime, &postgres, make, iterations)
+                });
+            });
+            runtime.block_on(drop_database(postgres, &url, &name));
+        }
+        Err(why) => eprintln!(
+            "writer_postgres_insert_batch_of_500 not measured: {why}; start the machine's cluster with \
+             pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+        ),
+    }
     group.finish();
 }
 
