@@ -109,11 +109,8 @@ pub async fn a_large_audit_batch_is_written_in_one_go_or_not_at_all(store: &dyn 
     store.insert_audit_events(batch.into()).await.expect("insert");
     let events = list(store, acme.account.id, filter(2_000)).await;
     assert_eq!(events.len(), 1_234);
-    assert_eq!(
-        (tools(&events)[0], tools(&events)[1_233]),
-        ("tool_1233", "tool_0"),
-        "in batch order"
-    );
+    let newest_first: Vec<String> = (0..1_234).rev().map(|index| format!("tool_{index}")).collect();
+    assert!(tools(&events) == newest_first, "every event's id in batch order");
 
     let mut with_unknown_account: Vec<_> = (0..700)
         .map(|index| audit_event(acme.account.id, &format!("again_{index}"), "allowed", now))

@@ -11,50 +11,84 @@ use crate::{
     unix_millis,
 };
 
-/// Rows per `INSERT` statement: 15 parameters each stays far below Postgres's limit of 65535.
-const ROWS_PER_INSERT: usize = 500;
+/// The whole batch as one statement with a column array per field, whatever its size: one prepared
+/// statement for every batch (a multi-row `VALUES` list was a new statement text, and so a new prepared
+/// statement, per batch size, with 15 bound values per row). `ORDINALITY` keeps the ids in batch order.
+const INSERT: &str = "INSERT INTO audit_events (account_id, server_id, grant_id, session, method, tool, decision, \
+       rule, reason, argument_keys, arguments, upstream_status, latency_ms, time, time_ms) \
+     SELECT account_id, server_id, grant_id, session, method, tool, decision, rule, reason, \
+       argument_keys::json, arguments::json, upstream_status, latency_ms, time, time_ms \
+     FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], \
+       $8::text[], $9::text[], $10::text[], $11::text[], $12::integer[], $13::double precision[], \
+       $14::timestamptz[], $15::bigint[]) WITH ORDINALITY AS batch (account_id, server_id, grant_id, \
+       session, method, tool, decision, rule, reason, argument_keys, arguments, upstream_status, \
+       latency_ms, time, time_ms, position) \
+     ORDER BY position";
 
 #[tracing::instrument(skip_all, fields(events = events.len()))]
 pub(super) async fn insert_audit_events(pool: &PgPool, events: &[NewAuditEvent]) -> StoreResult<()> {
     if events.is_empty() {
         return Ok(());
     }
-    let mut transaction = pool.begin().await?;
-    for chunk in events.chunks(ROWS_PER_INSERT) {
-        let argument_keys = chunk
-            .iter()
-            .map(|event| json::text_of(&event.argument_keys))
-            .collect::<StoreResult<Vec<_>>>()?;
-        let mut insert = QueryBuilder::<Postgres>::new(
-            "INSERT INTO audit_events (account_id, server_id, grant_id, session, method, tool, decision, rule, \
-               reason, argument_keys, arguments, upstream_status, latency_ms, time, time_ms) ",
-        );
-        insert.push_values(chunk.iter().zip(argument_keys), |mut row, (event, keys)| {
-            row.push_bind(event.account_id.as_uuid())
-                .push_bind(event.server_id.map(|id| id.as_uuid()))
-                .push_bind(event.grant_id.map(|id| id.as_uuid()))
-                .push_bind(event.session.as_deref())
-                .push_bind(event.method.as_str())
-                .push_bind(event.tool.as_deref())
-                .push_bind(event.decision.as_str())
-                .push_bind(event.rule.as_deref())
-                .push_bind(event.reason.as_deref())
-                .push_bind(keys)
-                .push_unseparated("::json")
-                .push_bind(event.arguments.as_ref().map(json::text))
-                .push_unseparated("::json")
-                .push_bind(event.upstream_status)
-                .push_bind(event.latency_ms)
-                .push_bind(timestamp::micros(event.time))
-                .push_bind(unix_millis(event.time));
-        });
-        insert
-            .build()
-            .execute(&mut *transaction)
-            .await
-            .map_err(|error| errors::on_write(error, |message| message.to_owned()))?;
-    }
-    transaction.commit().await?;
+    let column = |field: fn(&NewAuditEvent) -> Option<&str>| events.iter().map(field).collect::<Vec<_>>();
+    let argument_keys = events
+        .iter()
+        .map(|event| json::text_of(&event.argument_keys))
+        .collect::<StoreResult<Vec<_>>>()?;
+    let arguments: Vec<Option<String>> = events
+        .iter()
+        .map(|event| event.arguments.as_ref().map(json::text))
+        .collect();
+    // One statement is one implicit transaction: the batch is written whole or not at all.
+    sqlx::query(INSERT)
+        .bind(
+            events
+                .iter()
+                .map(|event| event.account_id.as_uuid())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            events
+                .iter()
+                .map(|event| event.server_id.map(|id| id.as_uuid()))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            events
+                .iter()
+                .map(|event| event.grant_id.map(|id| id.as_uuid()))
+                .collect::<Vec<_>>(),
+        )
+        .bind(column(|event| event.session.as_deref()))
+        .bind(column(|event| Some(event.method.as_str())))
+        .bind(column(|event| event.tool.as_deref()))
+        .bind(column(|event| Some(event.decision.as_str())))
+        .bind(column(|event| event.rule.as_deref()))
+        .bind(column(|event| event.reason.as_deref()))
+        .bind(argument_keys)
+        .bind(arguments)
+        .bind(
+            events
+                .iter()
+                .map(|event| event.upstream_status)
+                .collect::<Vec<_>>(),
+        )
+        .bind(events.iter().map(|event| event.latency_ms).collect::<Vec<_>>())
+        .bind(
+            events
+                .iter()
+                .map(|event| timestamp::micros(event.time))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            events
+                .iter()
+                .map(|event| unix_millis(event.time))
+                .collect::<Vec<_>>(),
+        )
+        .execute(pool)
+        .await
+        .map_err(|error| errors::on_write(error, |message| message.to_owned()))?;
     Ok(())
 }
 
