@@ -191,15 +191,15 @@ async fn audit_events_are_stored_alike_through_the_audit_connection_and_the_pool
             latency_ms: None,
             ..full.clone()
         };
-        store
-            .insert_audit_events(vec![full, bare].into())
-            .await
-            .expect("insert");
-        let accounts: Vec<String> = sqlx::query_scalar("SELECT account_id FROM audit_events")
+        // 102 events: the audit connection writes the first 100 as one multi-row statement, the last
+        // two one by one.
+        let batch: Vec<_> = (0..51).flat_map(|_| [full.clone(), bare.clone()]).collect();
+        store.insert_audit_events(batch.into()).await.expect("insert");
+        let accounts: Vec<String> = sqlx::query_scalar("SELECT DISTINCT account_id FROM audit_events")
             .fetch_all(store.pool())
             .await
             .expect("accounts");
-        assert_eq!(accounts, [account.id.to_string(), account.id.to_string()]);
+        assert_eq!(accounts, [account.id.to_string()]);
         stored.push(raw_audit_rows(store).await);
     }
     assert_eq!(
@@ -211,6 +211,15 @@ async fn audit_events_are_stored_alike_through_the_audit_connection_and_the_pool
         "{}",
         stored[0][0]
     );
+    assert_eq!(stored[0].len(), 102);
+    for (index, row) in stored[0].iter().enumerate() {
+        let expected = if index % 2 == 0 {
+            &stored[0][0]
+        } else {
+            &stored[0][1]
+        };
+        assert_eq!(row, expected, "row {index}");
+    }
     assert!(
         stored[0][1].starts_with("NULL | NULL | NULL | 'tools/list'"),
         "{}",
