@@ -31,10 +31,17 @@ const PARAMETERS_PER_ROW: usize = 15;
 /// gateway's full batches (500) are five of these.
 const ROWS_PER_STATEMENT: usize = 100;
 
-/// `COLUMNS` with `rows` rows of `?` placeholders.
+/// `COLUMNS` with `rows` rows of placeholders, numbered `$1, $2, …` as in every other query.
 fn insert_sql(rows: usize) -> String {
-    let row = format!("({})", vec!["?"; PARAMETERS_PER_ROW].join(", "));
-    format!("{COLUMNS}{}", vec![row; rows].join(", "))
+    let row = |row: usize| {
+        let first = row * PARAMETERS_PER_ROW;
+        let placeholders: Vec<String> = (1..=PARAMETERS_PER_ROW)
+            .map(|column| format!("${}", first + column))
+            .collect();
+        format!("({})", placeholders.join(", "))
+    };
+    let rows: Vec<String> = (0..rows).map(row).collect();
+    format!("{COLUMNS}{}", rows.join(", "))
 }
 
 static INSERT_ONE: LazyLock<String> = LazyLock::new(|| insert_sql(1));
@@ -196,4 +203,17 @@ fn utf8(json: &[u8]) -> std::borrow::Cow<'_, str> {
 
 fn json_error(error: serde_json::Error) -> StoreError {
     StoreError::Corrupt(format!("audit arguments cannot be written as JSON: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_number_every_row_in_turn() {
+        let sql = insert_sql(2);
+        assert!(sql.starts_with(COLUMNS), "{sql}");
+        assert!(sql.ends_with("($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15), ($16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)"), "{sql}");
+        assert!(INSERT_MANY.ends_with("$1500)"));
+    }
 }
