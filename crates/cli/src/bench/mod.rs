@@ -158,6 +158,11 @@ impl Prepared<'_> {
             (None, None) => None,
         }
     }
+
+    /// The gateway's CPU time so far per thread group (`None` for the other targets).
+    fn thread_times(&self) -> Option<process::ThreadTimes> {
+        self.gateway?.thread_times()
+    }
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
@@ -268,8 +273,10 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
                     warmup: plan.warmup,
                     duration: plan.duration,
                 };
-                let measured = load::run(&target.target, &load, || target.cpu_time()).await;
-                let (outcome, cpu_before, cpu_after) = measured.with_context(|| {
+                // The per-thread view is read right after the process total, at both ends of the phase.
+                let snapshot = || (target.cpu_time(), target.thread_times());
+                let measured = load::run(&target.target, &load, snapshot).await;
+                let (outcome, before, after) = measured.with_context(|| {
                     let log = target
                         .gateway
                         .map(|g| format!("\n--- gateway log ---\n{}", g.log_tail()));
@@ -279,6 +286,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
                         log.unwrap_or_default()
                     )
                 })?;
+                let ((cpu_before, threads_before), (cpu_after, threads_after)) = (before, after);
                 if let (Some(probe), Some((before, cpu_before))) = (probe, scripts_before) {
                     let delta = probe.script_stats().await?.since(before);
                     let totals = match target.kind {
@@ -296,6 +304,10 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
                     }
                     _ => None,
                 };
+                let cpu_us_per_call_by_thread =
+                    threads_before.zip(threads_after).and_then(|(before, after)| {
+                        process::per_call_by_group(&before, &after, outcome.recorded)
+                    });
                 let us = |quantile: f64| outcome.histogram.value_at_quantile(quantile) as f64 / 1000.0;
                 let sample = Sample {
                     calls_per_second: outcome.calls_per_second(),
@@ -303,6 +315,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
                     p99_us: us(0.99),
                     p999_us: us(0.999),
                     cpu_us_per_call,
+                    cpu_us_per_call_by_thread,
                     errors: outcome.errors,
                 };
                 eprintln!(

@@ -1,6 +1,6 @@
 //! Medians over runs, the table, the summary against issue 6's goals, and the RESULT line.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::Kind;
@@ -13,6 +13,8 @@ pub struct Sample {
     pub p99_us: f64,
     pub p999_us: f64,
     pub cpu_us_per_call: Option<f64>,
+    /// The gateway's CPU per successful call by thread group; `None` for the other targets.
+    pub cpu_us_per_call_by_thread: Option<BTreeMap<String, f64>>,
     pub errors: u64,
 }
 
@@ -24,6 +26,8 @@ pub struct Row {
     pub p99_us: f64,
     pub p999_us: f64,
     pub cpu_us_per_call: Option<f64>,
+    /// Median per thread group; empty unless the thread view was read.
+    pub cpu_us_per_call_by_thread: BTreeMap<String, f64>,
     pub errors: u64,
 }
 
@@ -71,6 +75,7 @@ impl Results {
             p99_us: pick(|s| s.p99_us)?,
             p999_us: pick(|s| s.p999_us)?,
             cpu_us_per_call: median(cpu),
+            cpu_us_per_call_by_thread: median_by_group(samples),
             errors: samples.iter().map(|sample| sample.errors).sum(),
         })
     }
@@ -92,6 +97,23 @@ fn median(mut values: Vec<f64>) -> Option<f64> {
     } else {
         (values[middle - 1] + values[middle]) / 2.0
     })
+}
+
+/// Each thread group's median over the samples that have the thread view; a group missing from
+/// one of them used nothing there, so it counts as zero (its threads did not run in that phase).
+fn median_by_group(samples: &[Sample]) -> BTreeMap<String, f64> {
+    let measured: Vec<&BTreeMap<String, f64>> = samples
+        .iter()
+        .filter_map(|sample| sample.cpu_us_per_call_by_thread.as_ref())
+        .collect();
+    let groups: BTreeSet<&String> = measured.iter().flat_map(|groups| groups.keys()).collect();
+    let median_of = |group: &String| {
+        let values = measured
+            .iter()
+            .map(|groups| groups.get(group).copied().unwrap_or(0.0));
+        Some((group.clone(), median(values.collect())?))
+    };
+    groups.into_iter().filter_map(median_of).collect()
 }
 
 /// The figures of the RESULT line (overheads at one connection, ratios at 16).
@@ -232,6 +254,7 @@ pub fn render(results: &Results, kinds: &[Kind], concurrencies: &[usize]) -> Str
         show(summary.rss_mb, 1),
         show(results.redis_rss_mb, 1)
     );
+    let _ = writeln!(out, "{}", by_thread_line(results, kinds));
     if let Some((baseline16, baseline_overhead, baseline_ratio)) = against_direct(results, Kind::Baseline) {
         let _ = writeln!(
             out,
@@ -279,6 +302,58 @@ pub fn render(results: &Results, kinds: &[Kind], concurrencies: &[usize]) -> Str
         show(summary.rss_mb, 1)
     );
     out
+}
+
+/// Below this many µs per call a thread group is left out of the by-thread line (it rounds to 0.0).
+const THREAD_SHOWN_FROM_US: f64 = 0.05;
+
+/// The gateway rows' CPU per call at 16 connections split by thread group, so the audit writer's
+/// share is visible in every run next to the request path's.
+fn by_thread_line(results: &Results, kinds: &[Kind]) -> String {
+    let rows: Vec<String> = kinds
+        .iter()
+        .filter_map(|&kind| {
+            let label = gateway_label(kind)?;
+            let row = results.row(kind, 16)?;
+            let groups = &row.cpu_us_per_call_by_thread;
+            (!groups.is_empty()).then(|| format!("{label} {}", by_descending_cost(groups)))
+        })
+        .collect();
+    let rows = if rows.is_empty() {
+        "n/a".to_owned()
+    } else {
+        rows.join("; ")
+    };
+    format!("gateway CPU per call at 16 by thread (µs): {rows}")
+}
+
+/// How a gateway row is named in the by-thread line; `None` for rows that are no gateway.
+fn gateway_label(kind: Kind) -> Option<&'static str> {
+    match kind {
+        Kind::Gateway => Some("in-process"),
+        Kind::Baseline => Some("baseline build"),
+        Kind::Redis => Some("Redis counters"),
+        Kind::BaselineRedis => Some("baseline build with Redis"),
+        Kind::Direct | Kind::Proxy => None,
+    }
+}
+
+/// "group µs, group µs", costliest first, without the groups below [`THREAD_SHOWN_FROM_US`].
+fn by_descending_cost(groups: &BTreeMap<String, f64>) -> String {
+    let mut shown: Vec<(&String, f64)> = groups
+        .iter()
+        .map(|(group, us)| (group, *us))
+        .filter(|(_, us)| *us >= THREAD_SHOWN_FROM_US)
+        .collect();
+    if shown.is_empty() {
+        return "n/a".to_owned();
+    }
+    shown.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    let shown: Vec<String> = shown
+        .iter()
+        .map(|(group, us)| format!("{group} {us:.1}"))
+        .collect();
+    shown.join(", ")
 }
 
 /// A goal of issue 6: its wording, the measured figure, and the test it must pass.
@@ -364,6 +439,7 @@ mod tests {
             p99_us: p50_us * 2.0,
             p999_us: p50_us * 3.0,
             cpu_us_per_call: Some(20.0),
+            cpu_us_per_call_by_thread: None,
             errors: 0,
         }
     }
@@ -429,6 +505,73 @@ mod tests {
             line,
             "baseline build with Redis counters (same run): added p50 at 1 connection 120.0 µs (this build 100.0 µs); \
              Redis gateway/direct at 16 0.150 (this build 0.200); Redis µs per script call 20.0 (this build 15.0)"
+        );
+    }
+
+    #[test]
+    fn gateway_cpu_by_thread_follows_the_cpu_line() {
+        let mut results = measured(&[
+            (Kind::Direct, 40_000.0, 50.0),
+            (Kind::Gateway, 18_000.0, 100.0),
+            (Kind::Baseline, 17_000.0, 110.0),
+        ]);
+        let by_thread = |groups: &[(&str, f64)]| {
+            Some(
+                groups
+                    .iter()
+                    .map(|(group, us)| (group.to_string(), *us))
+                    .collect(),
+            )
+        };
+        let gateway = results
+            .samples
+            .get_mut(&(Kind::Gateway, 16))
+            .expect("gateway samples");
+        gateway[0].cpu_us_per_call_by_thread = by_thread(&[
+            ("tokio-runtime-w", 0.6),
+            ("toolgate-http", 58.1),
+            ("toolgate-audit", 5.7),
+            ("toolgate", 0.04),
+        ]);
+        // Medians over three runs: a group missing from a run counts as zero there.
+        let mut second = gateway[0].clone();
+        second.cpu_us_per_call_by_thread = by_thread(&[("toolgate-http", 60.0), ("toolgate-audit", 5.9)]);
+        let mut third = gateway[0].clone();
+        third.cpu_us_per_call_by_thread = by_thread(&[
+            ("tokio-runtime-w", 0.8),
+            ("toolgate-http", 50.0),
+            ("toolgate-audit", 5.5),
+        ]);
+        gateway.extend([second, third]);
+        let baseline = results
+            .samples
+            .get_mut(&(Kind::Baseline, 16))
+            .expect("baseline samples");
+        baseline[0].cpu_us_per_call_by_thread =
+            by_thread(&[("sqlx-sqlite-wor", 5.6), ("toolgate-http", 57.9)]);
+        let kinds = [Kind::Direct, Kind::Gateway, Kind::Baseline];
+        let text = render(&results, &kinds, &[1, 16]);
+        let mut lines = text
+            .lines()
+            .skip_while(|line| !line.starts_with("CPU per call at 16 connections"));
+        assert!(lines.next().is_some(), "the CPU line");
+        assert_eq!(
+            lines.next(),
+            Some(
+                "gateway CPU per call at 16 by thread (µs): in-process toolgate-http 58.1, toolgate-audit 5.7, \
+                 tokio-runtime-w 0.6; baseline build toolgate-http 57.9, sqlx-sqlite-wor 5.6"
+            )
+        );
+    }
+
+    #[test]
+    fn gateway_cpu_by_thread_is_na_without_the_thread_view() {
+        let results = measured(&[(Kind::Direct, 40_000.0, 50.0), (Kind::Gateway, 18_000.0, 100.0)]);
+        let text = render(&results, &[Kind::Direct, Kind::Gateway], &[1, 16]);
+        assert!(
+            text.lines()
+                .any(|line| line == "gateway CPU per call at 16 by thread (µs): n/a"),
+            "{text}"
         );
     }
 }
