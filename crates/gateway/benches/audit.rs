@@ -1,22 +1,20 @@
 //! What auditing costs: the part on the request path (building one event and queueing it, as
 //! `call::record` does) and the part off it (the batched insert the writer runs, per event, into a
-//! SQLite file and, when it answers, into the machine's Postgres: `TOOLGATE_BENCH_POSTGRES_URL`, by
+//! SQLite file and, when it answers, into the machine's Postgres: `TOOLGATE_TEST_POSTGRES_URL`, by
 //! default `postgres://postgres@127.0.0.1:5432`, in a database of its own dropped afterwards).
 //!
 //!     cargo bench -p toolgate-gateway --bench audit
 
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::{Value, json};
-use sqlx::postgres::PgConnectOptions;
-use sqlx::{Connection, PgConnection};
 use time::OffsetDateTime;
 use toolgate_domain::{AccountId, GrantId, ServerId, Slug};
 use toolgate_gateway::audit::{AuditWriter, argument_keys};
-use toolgate_store::{NewAccount, NewAuditEvent, NewUser, PostgresStore, SqliteStore, Store};
+use toolgate_store::test_database::TestDatabase;
+use toolgate_store::{NewAccount, NewAuditEvent, NewUser, SqliteStore, Store};
 
 const BATCH: usize = 500;
 
@@ -75,44 +73,6 @@ fn insert_batches(
     spent
 }
 
-/// A fresh database on the bench's Postgres, or why there is none.
-async fn postgres_database() -> Result<(PostgresStore, String, String), String> {
-    let url = std::env::var("TOOLGATE_BENCH_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned());
-    let mut admin = PgConnection::connect(&url)
-        .await
-        .map_err(|error| format!("Postgres is not reachable at {url} ({error})"))?;
-    let name = format!("toolgate_bench_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
-        .execute(&mut admin)
-        .await
-        .map_err(|error| format!("create database {name}: {error}"))?;
-    let options = PgConnectOptions::from_str(&url)
-        .map_err(|error| format!("{url} is not a Postgres URL: {error}"))?
-        .database(&name);
-    let store = PostgresStore::connect_with(options)
-        .await
-        .map_err(|error| format!("connect to {name}: {error}"))?;
-    store
-        .migrate()
-        .await
-        .map_err(|error| format!("migrate {name}: {error}"))?;
-    Ok((store, url, name))
-}
-
-async fn drop_database(store: PostgresStore, url: &str, name: &str) {
-    store.pool().close().await;
-    let dropped = async {
-        let mut admin = PgConnection::connect(url).await?;
-        sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-            .execute(&mut admin)
-            .await
-    };
-    if let Err(error) = dropped.await {
-        eprintln!("could not drop the bench database {name}: {error}");
-    }
-}
-
 fn audit(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -145,8 +105,9 @@ fn audit(c: &mut Criterion) {
             insert_batches(&runtime, store.as_ref(), make, iterations)
         });
     });
-    match runtime.block_on(postgres_database()) {
-        Ok((postgres, url, name)) => {
+    match runtime.block_on(TestDatabase::try_create()) {
+        Ok(database) => {
+            let postgres = runtime.block_on(database.migrated_store());
             let account_id = runtime.block_on(bench_account(&postgres));
             group.bench_function("writer_postgres_insert_batch_of_500", |b| {
                 b.iter_custom(|iterations| {
@@ -154,12 +115,9 @@ fn audit(c: &mut Criterion) {
                     insert_batches(&runtime, &postgres, make, iterations)
                 });
             });
-            runtime.block_on(drop_database(postgres, &url, &name));
+            // Dropping `database` drops the database (WITH (FORCE): the store's connections close).
         }
-        Err(why) => eprintln!(
-            "writer_postgres_insert_batch_of_500 not measured: {why}; start the machine's cluster with \
-             pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
-        ),
+        Err(why) => eprintln!("writer_postgres_insert_batch_of_500 not measured: {why}"),
     }
     group.finish();
 }

@@ -12,6 +12,8 @@ pub mod error;
 pub mod models;
 pub mod postgres;
 pub mod sqlite;
+#[cfg(feature = "conformance")]
+pub mod test_database;
 
 use std::sync::Arc;
 

@@ -2,7 +2,7 @@
 
 use sqlx::ConnectOptions;
 
-use crate::test_database::TestDatabase;
+use toolgate_store::test_database::TestDatabase;
 
 #[tokio::test]
 async fn a_postgres_url_connects_and_migrates_only_when_asked() {

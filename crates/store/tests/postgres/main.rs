@@ -4,11 +4,10 @@
 
 mod connect;
 mod migrate;
-mod test_database;
 mod timestamps;
 
-use test_database::TestDatabase;
 use toolgate_store::PostgresStore;
+use toolgate_store::test_database::TestDatabase;
 
 async fn fresh_store() -> (PostgresStore, TestDatabase) {
     let database = TestDatabase::create().await;

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use toolgate_store::Store;
 
-use crate::test_database::TestDatabase;
+use toolgate_store::test_database::TestDatabase;
 
 /// The versions in a migrations folder (`0001_initial.sql` → 1).
 fn versions(backend: &str) -> BTreeSet<i64> {

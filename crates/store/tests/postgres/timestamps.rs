@@ -5,7 +5,7 @@ use time::{Duration, OffsetDateTime};
 use toolgate_domain::{ServerId, Slug, TokenHash};
 use toolgate_store::{NewAccount, NewGrant, NewServer, NewUser, SqliteStore, Store};
 
-use crate::test_database::TestDatabase;
+use toolgate_store::test_database::TestDatabase;
 
 /// Instants with digits below the microsecond, before 1970 and 2000 (where rounding and truncation
 /// differ), in another offset, and at the ends of the range.

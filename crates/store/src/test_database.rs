@@ -1,10 +1,11 @@
-//! A fresh database on the test Postgres, dropped when the guard goes, even when the test panicked.
+//! A fresh database on the test Postgres, dropped when the guard goes, even when the test panicked:
+//! for the Postgres tests of this crate and for the benchmarks that write to Postgres.
 
 use std::str::FromStr;
 
+use crate::PostgresStore;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection};
-use toolgate_store::PostgresStore;
 
 const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432";
 const URL_VARIABLE: &str = "TOOLGATE_TEST_POSTGRES_URL";
@@ -22,25 +23,30 @@ impl TestDatabase {
     /// Fails the test, saying how to start Postgres, when it is not reachable: a missing database must
     /// never look like a passing suite.
     pub async fn create() -> TestDatabase {
+        Self::try_create().await.unwrap_or_else(|why| panic!("{why}"))
+    }
+
+    /// As [`TestDatabase::create`], with what went wrong (and how to start Postgres) as the error.
+    pub async fn try_create() -> Result<TestDatabase, String> {
         let url = std::env::var(URL_VARIABLE).unwrap_or_else(|_| DEFAULT_URL.to_owned());
         let admin = PgConnectOptions::from_str(&url)
-            .unwrap_or_else(|error| panic!("{URL_VARIABLE}={url:?} is not a Postgres URL: {error}"))
+            .map_err(|error| format!("{URL_VARIABLE}={url:?} is not a Postgres URL: {error}"))?
             .disable_statement_logging();
-        let mut connection = PgConnection::connect_with(&admin).await.unwrap_or_else(|error| {
-            panic!(
+        let mut connection = PgConnection::connect_with(&admin).await.map_err(|error| {
+            format!(
                 "Postgres is not reachable at {url} ({error}).\n\
                  Start the machine's cluster with:\n    \
                  pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n\
                  or point {URL_VARIABLE} at another server."
             )
-        });
+        })?;
         let name = format!("toolgate_test_{}", uuid::Uuid::new_v4().simple());
         sqlx::query(&format!("CREATE DATABASE \"{name}\""))
             .execute(&mut connection)
             .await
-            .unwrap_or_else(|error| panic!("create database {name}: {error}"));
+            .map_err(|error| format!("create database {name}: {error}"))?;
         connection.close().await.ok();
-        TestDatabase { name, admin }
+        Ok(TestDatabase { name, admin })
     }
 
     /// Connection options for this database.
