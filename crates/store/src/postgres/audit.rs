@@ -30,66 +30,36 @@ pub(super) async fn insert_audit_events(pool: &PgPool, events: &[NewAuditEvent])
     if events.is_empty() {
         return Ok(());
     }
-    let column = |field: fn(&NewAuditEvent) -> Option<&str>| events.iter().map(field).collect::<Vec<_>>();
     let argument_keys = events
         .iter()
         .map(|event| json::text_of(&event.argument_keys))
         .collect::<StoreResult<Vec<_>>>()?;
-    let arguments: Vec<Option<String>> = events
-        .iter()
-        .map(|event| event.arguments.as_ref().map(json::text))
-        .collect();
     // One statement is one implicit transaction: the batch is written whole or not at all.
     sqlx::query(INSERT)
-        .bind(
-            events
-                .iter()
-                .map(|event| event.account_id.as_uuid())
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            events
-                .iter()
-                .map(|event| event.server_id.map(|id| id.as_uuid()))
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            events
-                .iter()
-                .map(|event| event.grant_id.map(|id| id.as_uuid()))
-                .collect::<Vec<_>>(),
-        )
-        .bind(column(|event| event.session.as_deref()))
-        .bind(column(|event| Some(event.method.as_str())))
-        .bind(column(|event| event.tool.as_deref()))
-        .bind(column(|event| Some(event.decision.as_str())))
-        .bind(column(|event| event.rule.as_deref()))
-        .bind(column(|event| event.reason.as_deref()))
+        .bind(each(events, |event| event.account_id.as_uuid()))
+        .bind(each(events, |event| event.server_id.map(|id| id.as_uuid())))
+        .bind(each(events, |event| event.grant_id.map(|id| id.as_uuid())))
+        .bind(each(events, |event| event.session.as_deref()))
+        .bind(each(events, |event| event.method.as_str()))
+        .bind(each(events, |event| event.tool.as_deref()))
+        .bind(each(events, |event| event.decision.as_str()))
+        .bind(each(events, |event| event.rule.as_deref()))
+        .bind(each(events, |event| event.reason.as_deref()))
         .bind(argument_keys)
-        .bind(arguments)
-        .bind(
-            events
-                .iter()
-                .map(|event| event.upstream_status)
-                .collect::<Vec<_>>(),
-        )
-        .bind(events.iter().map(|event| event.latency_ms).collect::<Vec<_>>())
-        .bind(
-            events
-                .iter()
-                .map(|event| timestamp::micros(event.time))
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            events
-                .iter()
-                .map(|event| unix_millis(event.time))
-                .collect::<Vec<_>>(),
-        )
+        .bind(each(events, |event| event.arguments.as_ref().map(json::text)))
+        .bind(each(events, |event| event.upstream_status))
+        .bind(each(events, |event| event.latency_ms))
+        .bind(each(events, |event| timestamp::micros(event.time)))
+        .bind(each(events, |event| unix_millis(event.time)))
         .execute(pool)
         .await
         .map_err(|error| errors::on_write(error, |message| message.to_owned()))?;
     Ok(())
+}
+
+/// One column of the batch, as the array bound for it.
+fn each<'a, T>(events: &'a [NewAuditEvent], field: impl Fn(&'a NewAuditEvent) -> T) -> Vec<T> {
+    events.iter().map(field).collect()
 }
 
 #[tracing::instrument(skip_all, fields(account_id = %account_id))]
