@@ -37,23 +37,10 @@ async fn concurrent_opens_of_a_fresh_file_all_succeed() {
 async fn reopening_keeps_the_data_and_creates_missing_folders() {
     let folder = tempfile::tempdir().expect("temporary folder");
     let path = folder.path().join("nested").join("data").join("toolgate.db");
-    let (user, account) = open(&path)
-        .await
-        .create_user_with_account(
-            toolgate_store::NewUser {
-                email: "a@example.com".to_owned(),
-                password_hash: "h".to_owned(),
-            },
-            toolgate_store::NewAccount {
-                slug: toolgate_domain::Slug::parse("acme").expect("slug"),
-                name: "Acme".to_owned(),
-            },
-        )
-        .await
-        .expect("signup");
+    let (user, account) = signup(&open(&path).await, "acme").await;
     let reopened = open(&path).await;
     let found = reopened
-        .find_user_by_email("a@example.com")
+        .find_user_by_email("acme@example.com")
         .await
         .expect("find")
         .expect("user");
@@ -65,19 +52,7 @@ async fn reopening_keeps_the_data_and_creates_missing_folders() {
 #[tokio::test]
 async fn values_are_stored_as_documented() {
     let (store, _folder) = fresh_store().await;
-    let (user, _) = store
-        .create_user_with_account(
-            toolgate_store::NewUser {
-                email: "a@example.com".to_owned(),
-                password_hash: "h".to_owned(),
-            },
-            toolgate_store::NewAccount {
-                slug: toolgate_domain::Slug::parse("acme").expect("slug"),
-                name: "Acme".to_owned(),
-            },
-        )
-        .await
-        .expect("signup");
+    let (user, _) = signup(&store, "acme").await;
     let (id, created_at): (String, String) = sqlx::query_as("SELECT id, created_at FROM users")
         .fetch_one(store.pool())
         .await
@@ -116,8 +91,9 @@ async fn an_in_memory_database_works_through_its_url() {
     toolgate_store::conformance::a_large_audit_batch_is_written_in_one_go_or_not_at_all(&store).await;
 }
 
-async fn signup(store: &SqliteStore, name: &str) -> toolgate_store::Account {
-    let (_, account) = store
+/// A user `<name>@example.com` with an account `<name>`.
+async fn signup(store: &SqliteStore, name: &str) -> (toolgate_store::User, toolgate_store::Account) {
+    store
         .create_user_with_account(
             toolgate_store::NewUser {
                 email: format!("{name}@example.com"),
@@ -129,8 +105,7 @@ async fn signup(store: &SqliteStore, name: &str) -> toolgate_store::Account {
             },
         )
         .await
-        .expect("signup");
-    account
+        .expect("signup")
 }
 
 /// Every column of every audit row but the id and account, each as SQLite's `quote()` shows it (which
@@ -159,7 +134,7 @@ async fn audit_events_are_stored_alike_through_the_audit_connection_and_the_pool
         .to_offset(time::UtcOffset::from_hms(2, 0, 0).expect("offset"));
     let mut stored = Vec::new();
     for store in [&file, &memory] {
-        let account = signup(store, "acme").await;
+        let (_, account) = signup(store, "acme").await;
         let full = toolgate_store::NewAuditEvent {
             account_id: account.id,
             server_id: Some(server_id),
@@ -230,7 +205,7 @@ async fn audit_events_are_stored_alike_through_the_audit_connection_and_the_pool
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn audit_inserts_and_the_pools_writes_wait_for_each_other() {
     let (store, _folder) = fresh_store().await;
-    let account = signup(&store, "acme").await;
+    let (_, account) = signup(&store, "acme").await;
     let event = |index: usize| toolgate_store::NewAuditEvent {
         account_id: account.id,
         server_id: None,
