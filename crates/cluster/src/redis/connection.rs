@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use ::redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 use ::redis::io::tcp::TcpSettings;
-use ::redis::{Client, IntoConnectionInfo, RedisError};
+use ::redis::{AsyncConnectionConfig, Client, IntoConnectionInfo, RedisError};
 use tokio::task::JoinHandle;
 
 use super::options::RedisOptions;
@@ -44,6 +44,24 @@ pub(super) async fn connect_manager(
     let connecting = ConnectionManager::new_with_config(client, manager_config(options));
     match tokio::time::timeout(connect_bound(options), connecting).await {
         Ok(Ok(manager)) => Ok(manager),
+        Ok(Err(error)) => Err(counter_error(&error)),
+        Err(_) => Err(CounterError::Timeout),
+    }
+}
+
+/// A plain multiplexed connection, made now (within `connect_timeout`, plus a little), with no
+/// reconnect logic of its own: its owner drops it when a call on it fails and makes a new one (the
+/// lanes' connections, [`super::counters`]). Its driver task runs on the calling runtime.
+pub(super) async fn connect_multiplexed(
+    client: &Client,
+    options: &RedisOptions,
+) -> Result<MultiplexedConnection, CounterError> {
+    let config = AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(options.connect_timeout))
+        .set_response_timeout(None);
+    let connecting = client.get_multiplexed_async_connection_with_config(&config);
+    match tokio::time::timeout(connect_bound(options), connecting).await {
+        Ok(Ok(connection)) => Ok(connection),
         Ok(Err(error)) => Err(counter_error(&error)),
         Err(_) => Err(CounterError::Timeout),
     }

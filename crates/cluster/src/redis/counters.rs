@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use ::redis::aio::ConnectionManager;
+use ::redis::aio::{ConnectionManager, MultiplexedConnection};
 use ::redis::{FromRedisValue, ToRedisArgs};
 use async_trait::async_trait;
 
@@ -158,14 +158,19 @@ impl RedisCounters {
         };
         bump(&self.stats.calls);
         let lane = crate::lanes::entered();
+        let reloads = &self.stats.script_reloads;
         let call = async {
-            let mut connection = match lane {
-                Some(lane) => self.lane_connections.get(lane).await?,
-                None => self.connection.clone(),
+            let result = match lane {
+                Some(lane) => {
+                    let mut connection = self.lane_connections.get(lane).await?;
+                    scripts::eval(&mut connection, script, keys, args, reloads).await
+                }
+                None => {
+                    let mut connection = self.connection.clone();
+                    scripts::eval(&mut connection, script, keys, args, reloads).await
+                }
             };
-            scripts::eval(&mut connection, script, keys, args, &self.stats.script_reloads)
-                .await
-                .map_err(|error| connection::counter_error(&error))
+            result.map_err(|error| connection::counter_error(&error))
         };
         let error = match tokio::time::timeout(self.options.deadline, call).await {
             Ok(Ok(value)) => {
@@ -200,11 +205,13 @@ impl RedisCounters {
 /// that call's deadline), so that the connection's driver task runs where its calls come from: a
 /// script call then never wakes another thread. Lanes never use the shared connection (whose
 /// reconnects would then run on a lane). A connection that failed a call is dropped and the lane's
-/// next call makes a new one; the breaker bounds how often that is tried during an outage.
+/// next call makes a new one; the breaker bounds how often that is tried during an outage. So a
+/// lane needs no reconnecting wrapper: its connections are plain multiplexed ones, which spares
+/// every call the connection manager's layer (≈ 1 µs of the lane's CPU per call in a profile).
 struct LaneConnections {
     client: ::redis::Client,
     options: RedisOptions,
-    lanes: Vec<tokio::sync::Mutex<Option<ConnectionManager>>>,
+    lanes: Vec<tokio::sync::Mutex<Option<MultiplexedConnection>>>,
 }
 
 impl LaneConnections {
@@ -219,18 +226,18 @@ impl LaneConnections {
     }
 
     /// The calling lane's connection, made now if it has none.
-    async fn get(&self, lane: usize) -> Result<ConnectionManager, CounterError> {
+    async fn get(&self, lane: usize) -> Result<MultiplexedConnection, CounterError> {
         let mut slot = self.lanes[lane].lock().await;
         if let Some(connection) = slot.as_ref() {
             return Ok(connection.clone());
         }
-        let made = connection::connect_manager(self.client.clone(), &self.options).await?;
+        let made = connection::connect_multiplexed(&self.client, &self.options).await?;
         *slot = Some(made.clone());
         Ok(made)
     }
 
-    /// A call on `lane`'s connection failed: its next call makes a new one (a manager that failed
-    /// would answer its stale error once more before reconnecting).
+    /// A call on `lane`'s connection failed: its next call makes a new one (a multiplexed
+    /// connection whose socket broke never recovers).
     async fn discard(&self, lane: usize) {
         *self.lanes[lane].lock().await = None;
     }

@@ -8,7 +8,7 @@
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use ::redis::aio::ConnectionManager;
+use ::redis::aio::ConnectionLike;
 use ::redis::{ErrorKind, FromRedisValue, RedisError, ServerErrorKind, ToRedisArgs};
 
 /// A script's source and its SHA-1 (the EVALSHA name).
@@ -34,7 +34,7 @@ pub(super) fn lua_int(value: u64) -> String {
 
 /// Runs `script` with EVALSHA; on NOSCRIPT once more with EVAL, counting the reload.
 pub(super) async fn eval<T: FromRedisValue, K: ToRedisArgs, A: ToRedisArgs>(
-    connection: &mut ConnectionManager,
+    connection: &mut (impl ConnectionLike + Send),
     script: &LuaScript,
     keys: &[K],
     args: &[A],
