@@ -1,7 +1,8 @@
-//! The bucket hash's running state (`t`, `o`, `e`) and the total's `<until>` promise, against the
-//! shared Redis under a fresh account: limits on both sides of the bucket threshold sharing one
-//! counter always see each other, a rollback keeps `t` the sum of the buckets, expired buckets are
-//! scanned out lazily, and a hash written by the previous script (no `t`) still counts.
+//! A counter's state hash (the log's `n` and `f`, the buckets' `t` and `o`, its expiry `e`), against
+//! the shared Redis under a fresh account: limits on both sides of the bucket threshold sharing one
+//! counter always see each other, a rollback keeps `t` the sum of the buckets and `n` the log's,
+//! expired buckets are scanned out lazily, a hash without `t` is scanned and counted, and a log
+//! whose hash was lost (eviction) is recounted.
 
 use std::time::Duration;
 
@@ -66,21 +67,28 @@ async fn refused(counters: &RedisCounters, limits: &[LimitRequest]) {
     );
 }
 
-async fn field(admin: &mut MultiplexedConnection, counter: &CounterKeys, name: &str) -> Option<u64> {
+async fn text_field(admin: &mut MultiplexedConnection, counter: &CounterKeys, name: &str) -> Option<String> {
     redis::cmd("HGET")
-        .arg(&counter.buckets)
+        .arg(&counter.state)
         .arg(name)
         .query_async(admin)
         .await
         .expect("HGET")
 }
 
-async fn total(admin: &mut MultiplexedConnection, counter: &CounterKeys) -> Option<String> {
-    redis::cmd("GET")
-        .arg(&counter.total)
+async fn field(admin: &mut MultiplexedConnection, counter: &CounterKeys, name: &str) -> Option<u64> {
+    text_field(admin, counter, name).await.map(|text| {
+        text.parse()
+            .unwrap_or_else(|_| panic!("field {name} is a number: {text}"))
+    })
+}
+
+async fn ttl_ms(admin: &mut MultiplexedConnection, key: &str) -> i64 {
+    redis::cmd("PTTL")
+        .arg(key)
         .query_async(admin)
         .await
-        .expect("GET")
+        .expect("PTTL")
 }
 
 async fn now_ms(admin: &mut MultiplexedConnection) -> u64 {
@@ -91,8 +99,7 @@ async fn now_ms(admin: &mut MultiplexedConnection) -> u64 {
 async fn delete(admin: &mut MultiplexedConnection, counter: &CounterKeys) {
     let _: u64 = redis::cmd("DEL")
         .arg(&counter.log)
-        .arg(&counter.total)
-        .arg(&counter.buckets)
+        .arg(&counter.state)
         .query_async(admin)
         .await
         .expect("DEL");
@@ -104,27 +111,26 @@ async fn a_log_limit_sees_buckets_charged_on_its_counter_and_back() {
     let shared = key(60_000);
     let counter = keys::counter_keys(&shared);
 
-    // An exact-log charge first: the total says no hash can exist (`<until>` 0).
+    // An exact-log charge first: the hash keeps the log's sum and oldest, no bucket yet, an expiry.
     admitted(&counters, &[limit(&shared, 5, 1)]).await;
-    let promise = total(&mut admin, &counter).await.expect("total");
-    assert!(promise.starts_with("1:") && promise.ends_with(":0"), "{promise}");
-    assert_eq!(field(&mut admin, &counter, "t").await, None);
+    let charged_at = field(&mut admin, &counter, "f").await.expect("f");
+    assert_eq!(field(&mut admin, &counter, "n").await, Some(1));
+    assert_eq!(field(&mut admin, &counter, "t").await, Some(0));
+    assert!(now_ms(&mut admin).await >= charged_at);
 
-    // A bucketed charge on the same counter raises the promise to the hash's expiry...
+    // A bucketed charge on the same counter goes to a bucket of the same hash...
     admitted(&counters, &[limit(&shared, 1_000_000, 3)]).await;
     assert_eq!(field(&mut admin, &counter, "t").await, Some(3));
+    assert_eq!(field(&mut admin, &counter, "n").await, Some(1));
     let expiry = field(&mut admin, &counter, "e").await.expect("e");
-    let promise = total(&mut admin, &counter).await.expect("total");
-    assert!(promise.ends_with(&format!(":{expiry}")), "{promise} vs {expiry}");
-    let ttl: i64 = redis::cmd("PTTL")
-        .arg(&counter.buckets)
-        .query_async(&mut admin)
-        .await
-        .expect("PTTL");
+    let ttl = ttl_ms(&mut admin, &counter.state).await;
     assert!(
         ttl > 0 && expiry >= now_ms(&mut admin).await + ttl as u64 - 5,
         "ttl {ttl}"
     );
+    // ...and outlives the log, whose TTL is one lifetime from its last charge.
+    let log_ttl = ttl_ms(&mut admin, &counter.log).await;
+    assert!(log_ttl > 0 && log_ttl <= ttl, "log {log_ttl} ms, hash {ttl} ms");
 
     // ...so the exact-log limit counts it: 1 + 3 + 1 fits max 5, one more does not.
     admitted(&counters, &[limit(&shared, 5, 1)]).await;
@@ -173,32 +179,100 @@ async fn expired_buckets_are_scanned_out_once_the_oldest_expires() {
 }
 
 #[tokio::test]
-async fn a_hash_without_running_state_is_scanned_and_counted() {
+async fn a_hash_without_its_running_sum_is_scanned_and_counted() {
     let (counters, mut admin) = connect().await;
     let shared = key(60_000);
     let counter = keys::counter_keys(&shared);
-    // As the previous script left it: one bucket field, no `t`, `o` or `e`; a total without `<until>`.
+    // A hash with a bucket and the log's fields but no running sum `t` (no script writes that; a
+    // hash edited by hand, say): the buckets are scanned and counted.
     let index = now_ms(&mut admin).await / 1_000;
     let _: () = redis::cmd("HSET")
-        .arg(&counter.buckets)
+        .arg(&counter.state)
         .arg(index)
         .arg(4)
+        .arg("n")
+        .arg(0)
+        .arg("f")
+        .arg("-")
+        .arg("e")
+        .arg(now_ms(&mut admin).await + 61_000)
         .query_async(&mut admin)
         .await
         .expect("HSET");
-    let _: () = redis::cmd("SET")
-        .arg(&counter.total)
-        .arg(format!("0:{}", now_ms(&mut admin).await))
-        .arg("PX")
+    let _: u64 = redis::cmd("PEXPIRE")
+        .arg(&counter.state)
         .arg(61_000)
         .query_async(&mut admin)
         .await
-        .expect("SET");
-    // The exact-log limit reads the hash (the total promises nothing): 4 + 1 fits max 5, 1 more not.
+        .expect("PEXPIRE");
+    // The exact-log limit counts the buckets: 4 + 1 fits max 5, 1 more not.
     admitted(&counters, &[limit(&shared, 5, 1)]).await;
     refused(&counters, &[limit(&shared, 5, 1)]).await;
     assert_eq!(field(&mut admin, &counter, "t").await, Some(4));
     admitted(&counters, &[limit(&shared, 1_000_000, 1)]).await;
     assert_eq!(field(&mut admin, &counter, "t").await, Some(5));
+    delete(&mut admin, &counter).await;
+}
+
+#[tokio::test]
+async fn a_log_whose_hash_was_lost_is_recounted() {
+    let (counters, mut admin) = connect().await;
+    let shared = key(60_000);
+    let counter = keys::counter_keys(&shared);
+    for _ in 0..3 {
+        admitted(&counters, &[limit(&shared, 5, 1)]).await;
+    }
+    let lose_the_hash = |admin: &mut MultiplexedConnection| {
+        let mut admin = admin.clone();
+        let state = counter.state.clone();
+        async move {
+            let _: u64 = redis::cmd("DEL")
+                .arg(state)
+                .query_async(&mut admin)
+                .await
+                .expect("DEL");
+        }
+    };
+    lose_the_hash(&mut admin).await;
+    // The charges are in the log still: 3 + 2 fits max 5, and the hash is written again.
+    admitted(&counters, &[limit(&shared, 5, 2)]).await;
+    assert_eq!(field(&mut admin, &counter, "n").await, Some(5));
+    assert!(ttl_ms(&mut admin, &counter.state).await > 0);
+    refused(&counters, &[limit(&shared, 5, 1)]).await;
+
+    // Lost again, and then only refusals: the recount is kept, for as long as the log lives.
+    lose_the_hash(&mut admin).await;
+    refused(&counters, &[limit(&shared, 5, 1)]).await;
+    assert_eq!(field(&mut admin, &counter, "n").await, Some(5));
+    assert_eq!(field(&mut admin, &counter, "t").await, Some(0));
+    let (log_ttl, hash_ttl) = (
+        ttl_ms(&mut admin, &counter.log).await,
+        ttl_ms(&mut admin, &counter.state).await,
+    );
+    assert!(
+        hash_ttl > 0 && hash_ttl <= log_ttl,
+        "hash {hash_ttl} ms, log {log_ttl} ms"
+    );
+    refused(&counters, &[limit(&shared, 5, 1)]).await;
+    delete(&mut admin, &counter).await;
+}
+
+#[tokio::test]
+async fn a_log_rollback_keeps_the_logs_sum() {
+    let (counters, mut admin) = connect().await;
+    let shared = key(60_000);
+    let counter = keys::counter_keys(&shared);
+    let first = admitted(&counters, &[limit(&shared, 5, 2)]).await;
+    let second = admitted(&counters, &[limit(&shared, 5, 3)]).await;
+    assert_eq!(field(&mut admin, &counter, "n").await, Some(5));
+    counters.rollback(&first).await.expect("rollback");
+    assert_eq!(field(&mut admin, &counter, "n").await, Some(3));
+    counters.rollback(&first).await.expect("rollback again");
+    assert_eq!(field(&mut admin, &counter, "n").await, Some(3));
+    counters.rollback(&second).await.expect("rollback");
+    // The log is empty and gone; the hash says so.
+    assert_eq!(field(&mut admin, &counter, "n").await, Some(0));
+    assert_eq!(text_field(&mut admin, &counter, "f").await.as_deref(), Some("-"));
+    admitted(&counters, &[limit(&shared, 5, 5)]).await;
     delete(&mut admin, &counter).await;
 }

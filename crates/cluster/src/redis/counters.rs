@@ -111,7 +111,7 @@ impl RedisCounters {
         let names: Vec<_> = plan.keys.iter().map(|key| self.key_names.get(key)).collect();
         let keys: Vec<&str> = names
             .iter()
-            .flat_map(|names| [names.log.as_str(), names.total.as_str(), names.buckets.as_str()])
+            .flat_map(|names| [names.log.as_str(), names.state.as_str()])
             .collect();
         let reservation_id = algorithm::reservation_id(rand::random(), &plan.requests, &self.tuning);
         let args = [scripts::reserve_arguments(
@@ -260,7 +260,7 @@ impl Counters for RedisCounters {
         if reservation.entries.is_empty() {
             return Ok(());
         }
-        let mut keys = Vec::with_capacity(reservation.entries.len() * 3 + 1);
+        let mut keys = Vec::with_capacity(reservation.entries.len() * 2 + 1);
         let mut args = Vec::with_capacity(3 + reservation.entries.len() * 4);
         args.push(format!("{:032x}", reservation.id));
         // The mark must outlive every bucket this reservation charged (a bucket counts up to one
@@ -280,8 +280,7 @@ impl Counters for RedisCounters {
         for (index, entry) in reservation.entries.iter().enumerate() {
             let counter = keys::counter_keys(&entry.key);
             keys.push(counter.log);
-            keys.push(counter.total);
-            keys.push(counter.buckets);
+            keys.push(counter.state);
             args.push(lua_int(entry.amount));
             args.push(lua_int(entry.at_ms));
             args.push(lua_int(entry.key.window_ms));

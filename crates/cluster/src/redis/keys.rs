@@ -1,13 +1,18 @@
 //! Every Redis key and channel Toolgate uses, built here and nowhere else.
 //!
-//! Counter keys: `tg:{<account uuid>}:c:<rule>` holds the log (a sorted set of charges scored by
-//! `at_ms`) and `tg:{<account uuid>}:u:<rule>` its running total (`<used>:<oldest>:<until>`, see
-//! `scripts::RESERVE`), `tg:{<account uuid>}:b:<rule>` its sub-window buckets (a hash: a field per
-//! bucket index plus the running sum `t`, lowest index `o` and expiry `e`). The braces are
-//! a Redis Cluster hash tag: every key of one account lives in one slot, so one script may touch all
-//! the keys of a call. `<rule>` is the first 16 hex digits of SHA-256 over (scope, scope id, counter
-//! name, window): tools naming the same counter share one count, while a changed window (or scope)
-//! gives a new key and never reuses stale state.
+//! Counter keys: `tg:{<account uuid>}:l:<rule>` holds the log (a sorted set of charges scored by
+//! `at_ms`) and `tg:{<account uuid>}:s:<rule>` the rest of the counter's state in one hash: the log's
+//! sum `n` and oldest `f`, a field per sub-window bucket with the buckets' running sum `t` and lowest
+//! index `o`, and the hash's expiry `e` (see `scripts::RESERVE`). The braces are a Redis Cluster hash
+//! tag: every key of one account lives in one slot, so one script may touch all the keys of a call.
+//! `<rule>` is the first 16 hex digits of SHA-256 over (scope, scope id, counter name, window): tools
+//! naming the same counter share one count, while a changed window (or scope) gives a new key and
+//! never reuses stale state.
+//!
+//! Until 2026-12-04 a counter had three keys (`c` its log, `u` the log's total as a string, `b` its
+//! buckets). Those are not read any more: during a rolling upgrade from such a version the old and
+//! the new workers count apart (each limit may admit up to its max on each side) until the last old
+//! worker stops; the old keys expire by themselves within two windows.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -23,24 +28,22 @@ pub(super) const WORKERS: &str = "tg:workers";
 /// The pub/sub channel of change events.
 pub(super) const EVENTS_CHANNEL: &str = "tg:events";
 
-/// The three keys of one counter: its log, the log's total, and its sub-window buckets.
+/// The two keys of one counter: its log, and the hash of its state (the log's sum, the buckets).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct CounterKeys {
     pub(super) log: String,
-    pub(super) total: String,
-    pub(super) buckets: String,
+    pub(super) state: String,
 }
 
 pub(super) fn counter_keys(key: &CounterKey) -> CounterKeys {
     let rule = rule_hash(key);
     CounterKeys {
-        log: format!("tg:{{{}}}:c:{rule}", key.account),
-        total: format!("tg:{{{}}}:u:{rule}", key.account),
-        buckets: format!("tg:{{{}}}:b:{rule}", key.account),
+        log: format!("tg:{{{}}}:l:{rule}", key.account),
+        state: format!("tg:{{{}}}:s:{rule}", key.account),
     }
 }
 
-/// Counter key names, remembered: building them costs two SHA-256 and three strings, looking them
+/// Counter key names, remembered: building them costs two SHA-256 and two strings, looking them
 /// up one hash of the key. One map per lane (plus one for other threads), so lanes never wait for
 /// each other; a map that reaches [`KeyNames::MAX_PER_MAP`] names starts over (the names are
 /// derived, never state).
@@ -134,15 +137,11 @@ mod tests {
         let keys = counter_keys(&key());
         assert_eq!(
             keys.log,
-            "tg:{0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b}:c:cdbc8be9c79b4fb0"
+            "tg:{0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b}:l:cdbc8be9c79b4fb0"
         );
         assert_eq!(
-            keys.total,
-            "tg:{0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b}:u:cdbc8be9c79b4fb0"
-        );
-        assert_eq!(
-            keys.buckets,
-            "tg:{0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b}:b:cdbc8be9c79b4fb0"
+            keys.state,
+            "tg:{0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b}:s:cdbc8be9c79b4fb0"
         );
     }
 
@@ -150,8 +149,7 @@ mod tests {
     fn both_keys_share_the_account_hash_tag() {
         let keys = counter_keys(&key());
         assert_eq!(hash_tag(&keys.log), "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b");
-        assert_eq!(hash_tag(&keys.total), hash_tag(&keys.log));
-        assert_eq!(hash_tag(&keys.buckets), hash_tag(&keys.log));
+        assert_eq!(hash_tag(&keys.state), hash_tag(&keys.log));
         let marker = rollback_marker(&key().account, 7);
         assert_eq!(hash_tag(&marker), hash_tag(&keys.log));
     }

@@ -25,8 +25,8 @@ fn unreachable(url: &str, error: &dyn std::fmt::Display) -> String {
     )
 }
 
-/// Writes `EXPIRED_MEMBERS` charges of 1, all long expired for a 200 ms window, in the legacy total
-/// format (a bare number).
+/// Writes `EXPIRED_MEMBERS` charges of 1, all long expired for a 200 ms window, and the state hash
+/// that counts them.
 async fn fill_expired(connection: &mut redis::aio::MultiplexedConnection, key: &CounterKey) {
     let counter = keys::counter_keys(key);
     let time: (String, String) = redis::cmd("TIME").query_async(connection).await.expect("TIME");
@@ -41,20 +41,28 @@ async fn fill_expired(connection: &mut redis::aio::MultiplexedConnection, key: &
         }
         let _: u64 = zadd.query_async(connection).await.expect("ZADD");
     }
-    let _: () = redis::cmd("SET")
-        .arg(&counter.total)
+    let oldest = now_ms - 10_000 - (EXPIRED_MEMBERS as u64 - 1);
+    let _: () = redis::cmd("HSET")
+        .arg(&counter.state)
+        .arg("n")
         .arg(EXPIRED_MEMBERS)
-        .arg("PX")
-        .arg(60_000)
+        .arg("f")
+        .arg(oldest)
+        .arg("t")
+        .arg(0)
+        .arg("e")
+        .arg(now_ms + 60_000)
         .query_async(connection)
         .await
-        .expect("SET");
-    let _: u64 = redis::cmd("PEXPIRE")
-        .arg(&counter.log)
-        .arg(60_000)
-        .query_async(connection)
-        .await
-        .expect("PEXPIRE");
+        .expect("HSET");
+    for key in [&counter.log, &counter.state] {
+        let _: u64 = redis::cmd("PEXPIRE")
+            .arg(key)
+            .arg(60_000)
+            .query_async(connection)
+            .await
+            .expect("PEXPIRE");
+    }
 }
 
 async fn members(connection: &mut redis::aio::MultiplexedConnection, key: &CounterKey) -> u64 {

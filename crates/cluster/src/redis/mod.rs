@@ -8,15 +8,15 @@
 //! After a `SCRIPT FLUSH` or a Redis restart one call takes two round trips (EVALSHA answered
 //! NOSCRIPT, then EVAL), counted in [`RedisStats::script_reloads`].
 //!
-//! **Keys** (all built in `keys.rs`): `tg:{<account uuid>}:c:<rule>` is a counter's log, a sorted
-//! set of `<reservation hex>:<entry index>:<amount>` scored by `at_ms`; `tg:{<account uuid>}:u:<rule>`
-//! its running total and a lower bound of its oldest score (`<used>:<oldest>`);
-//! `tg:{<account uuid>}:b:<rule>` its sub-window buckets (a hash, for limits above
-//! `Tuning::bucketed_above_max`); `tg:{<account uuid>}:r:<reservation>` marks a reservation whose
-//! bucket charges were rolled back. `<rule>` = first 16 hex digits of SHA-256 over (scope, scope id,
-//! counter, window). The braces are a Redis Cluster hash tag: one account, one slot. Counter keys
-//! expire one window (plus 1 s) after the last charge. `tg:workers` is the heartbeat set,
-//! `tg:events` the pub/sub channel.
+//! **Keys** (all built in `keys.rs`): `tg:{<account uuid>}:l:<rule>` is a counter's log, a sorted
+//! set of `<reservation hex>:<entry index>:<amount>` scored by `at_ms`; `tg:{<account uuid>}:s:<rule>`
+//! a hash of the rest of its state: the log's running sum and a lower bound of its oldest score, the
+//! sub-window buckets (for limits above `Tuning::bucketed_above_max`) with their running sum and
+//! lowest index, and the hash's own expiry, so one HMGET reads a counter; `tg:{<account uuid>}:r:<reservation>`
+//! marks a reservation whose bucket charges were rolled back. `<rule>` = first 16 hex digits of
+//! SHA-256 over (scope, scope id, counter, window). The braces are a Redis Cluster hash tag: one
+//! account, one slot. Counter keys expire one to two windows (plus 1 s) after the last charge.
+//! `tg:workers` is the heartbeat set, `tg:events` the pub/sub channel.
 //!
 //! **Failure.** Every request-path call has a deadline (default 25 ms, then
 //! `CounterError::Timeout`); connection and server errors are `CounterError::Unavailable`. A

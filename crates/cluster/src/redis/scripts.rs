@@ -90,41 +90,39 @@ pub(super) fn reserve_arguments(
 /// Mirrors [`crate::algorithm::reserve`] step by step, at the Redis `TIME`.
 ///
 /// KEYS: per distinct counter key of the call (slot `s`, 1-based, in first-appearance order as
-/// [`crate::algorithm::Plan`] numbers them), `KEYS[3s-2]` its log, `KEYS[3s-1]` the log's total and
-/// `KEYS[3s]` its buckets. `ARGV[1]`: one MessagePack array ([`reserve_arguments`]) of the
-/// reservation id (32 hex digits), expiry margin ms, the [`crate::algorithm::Tuning`] (bucketed
-/// above max, buckets per window, prune batch), then per request in request order: slot, window ms,
-/// max, amount. (One `cmsgpack.unpack` costs Redis a fraction of what parsing a dozen decimal
-/// arguments does; the keys and their values are as before, so workers of either version share
-/// counts during a rolling upgrade.)
+/// [`crate::algorithm::Plan`] numbers them), `KEYS[2s-1]` its log and `KEYS[2s]` its state hash.
+/// `ARGV[1]`: one MessagePack array ([`reserve_arguments`]) of the reservation id (32 hex digits),
+/// expiry margin ms, the [`crate::algorithm::Tuning`] (bucketed above max, buckets per window,
+/// prune batch), then per request in request order: slot, window ms, max, amount. (One
+/// `cmsgpack.unpack` costs Redis a fraction of what parsing a dozen decimal arguments does.)
 ///
 /// A log member is `<reservation>:<entry>:<amount>`, scored by its `at_ms`; `<entry>` numbers the
 /// call's charged entries (requests with a non-zero amount) from 0, like `Reservation::entries`.
 ///
-/// The total is `<used>:<oldest>:<until>`: the log's sum (expired members not yet pruned included),
-/// a lower bound of its oldest score (`-` when the log is empty), so a call that finds nothing can
-/// have expired skips the range query, and a time after which the bucket hash cannot exist, so a
-/// log-mode call skips the hash once it has passed. `<until>` (or `<oldest>` too) may be missing,
-/// as may the whole total: then nothing is known and the hash is read (always safe).
+/// The state hash holds everything else of the counter, so that one HMGET reads it all:
+/// - `n` the log's sum (expired members not yet pruned included) and `f` a lower bound of its
+///   oldest score (`-` when the log is empty), so a call that finds nothing can have expired skips
+///   the range query;
+/// - a field per sub-window bucket, the bucket index (`at_ms / width`) with its amount, plus `t` the
+///   sum of every bucket field and `o` a lower bound of their indices. While bucket `o` still counts
+///   every bucket does (expiry grows with the index), so a call scans the buckets (HGETALL, HDEL of
+///   the expired) only once `o` has expired (at most once per bucket width) or `t` is missing;
+///   exactly [`crate::algorithm::WindowLog`]'s front-of-queue prune and running `bucket_used`;
+/// - `e` the hash's expiry (ms). Every write that can create the hash writes `n`, `f`, `t` and `e`
+///   and sets the TTL to match, so a hash without any of them does not exist. A charge renews the
+///   TTL, to twice its lifetime (window + margin, plus one bucket width for a bucket charge: a
+///   bucket counts one width past the window), only once less than one lifetime is left; the log's
+///   TTL is set to one lifetime at each log charge, so the hash outlives the log it sums.
 ///
-/// The bucket hash: a field per bucket, the bucket index (`at_ms / width`) with its amount, plus
-/// `t` the sum of every bucket field, `o` a lower bound of their indices and `e` the hash's
-/// expiry (ms). While bucket `o` still counts every bucket does (expiry grows with the index), so a
-/// call reads `t o e <current bucket>` with one HMGET and scans the hash (HGETALL, HDEL of the
-/// expired) only once `o` has expired (at most once per bucket width) or `t` is missing; exactly
-/// [`crate::algorithm::WindowLog`]'s front-of-queue prune and running `bucket_used`. A charge is
-/// one HSET of its bucket and `t` (and `o`, `e` when they change); the hash's TTL is renewed, to
-/// twice (window + one bucket width + margin), only once less than that lifetime is left, so the hash
-/// outlives every bucket it still counts (a bucket counts one width past the window).
+/// A hash lost while its log lives (eviction) is recounted from the log (at most `max` live
+/// members, as only limits up to `bucketed above max` use the log).
 ///
-/// Why skipping the hash is safe: only a bucket charge creates the hash or extends its TTL, and
-/// the same call makes the total's `<until>` at least the new expiry `e`; every other writer of the
-/// total carries `<until>` over as read (or as the hash's `e`, or 0 when it had no hash), or leaves
-/// it out. So a total whose `<until>` has passed proves there is no hash, whatever limits (log or
-/// bucket mode) share the counter.
+/// A charge is one HSET of the hash (its bucket, or `n` and `f`, and `t`, `o`, `e` when they change)
+/// and, for a log charge, a ZADD and a PEXPIRE of the log. In the steady state a bucketed limit costs
+/// Redis one HMGET and one HSET.
 ///
 /// Work per call is bounded: at most `prune batch` members (plus the rest of the last score) are
-/// pruned per key, at most one bucket hash scan (its fields are the live buckets, ~60).
+/// pruned per key, at most one bucket scan (its fields are the live buckets, ~60).
 ///
 /// Returns `{1, now_ms}` when admitted, `{0, now_ms, index, retry_after_ms}` when the request at
 /// 0-based `index` had no room.
@@ -138,12 +136,12 @@ local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local args = cmsgpack.unpack(ARGV[1])
 local reservation, margin, bucketed_above, per_window, batch = args[1], args[2], args[3], args[4], args[5]
-local slots = #KEYS / 3
+local slots = #KEYS / 2
 -- One record per key (fields a constructor sizes once; nil until known).
 local state = {}
 for slot = 1, slots do
   state[slot] = { window = 0, demand = 0, bucketed = false, log_sum = 0, oldest = nil, live = nil,
-                  width = 1, had_total = false, dirty = false, used = 0, until_ms = nil, scanned = nil,
+                  width = 1, exists = false, dirty = false, used = 0, scanned = nil,
                   index_now = nil, index_text = nil, amount_now = 0, hash_t = 0, hash_o = nil,
                   hash_e = nil }
 end
@@ -158,26 +156,39 @@ for i = 1, request_count do
   if args[at + 3] > bucketed_above then key.bucketed = true end
 end
 
--- Step 1, per key: the log's total, a bounded prune of its expired members, then its buckets.
+-- Step 1, per key: its state in one HMGET, a bounded prune of the log's expired members, then the
+-- buckets (scanned only when the oldest has expired).
 for slot = 1, slots do
   local key = state[slot]
-  local log, total, buckets = KEYS[3 * slot - 2], KEYS[3 * slot - 1], KEYS[3 * slot]
+  local log, hash = KEYS[2 * slot - 1], KEYS[2 * slot]
   local w = key.window
   local cutoff = now - w
-  local sum, first, known_until = 0, nil, nil
-  local stored = redis.call('GET', total)
-  if stored then
-    local sum_text, oldest_text, until_text = string.match(stored, '^(%d+):?([%d%-]*):?(%d*)$')
-    sum = tonumber(sum_text) or 0
-    if oldest_text == '-' then first = math.huge else first = tonumber(oldest_text) end
-    if sum_text and oldest_text ~= '' then known_until = tonumber(until_text) end
-    key.had_total = true
+  local bucket_width = math.ceil(w / per_window)
+  if bucket_width < 1 then bucket_width = 1 end
+  key.width = bucket_width
+  local got
+  if key.bucketed then
+    local current = (now - now % bucket_width) / bucket_width
+    local current_text = int(current)
+    key.index_now, key.index_text = current, current_text
+    got = redis.call('HMGET', hash, 'n', 'f', 't', 'o', 'e', current_text)
+    key.amount_now = tonumber(got[6]) or 0
+  else
+    got = redis.call('HMGET', hash, 'n', 'f', 't', 'o', 'e')
+  end
+  local n, t, o, e = tonumber(got[1]), tonumber(got[3]), tonumber(got[4]), tonumber(got[5])
+  local exists = (got[1] or got[3] or got[4] or got[5]) and true or false
+  local sum, first = 0, nil
+  if n ~= nil then
+    sum = n
+    if got[2] == '-' then first = math.huge else first = tonumber(got[2]) end
   elseif redis.call('EXISTS', log) == 1 then
-    -- A total lost to eviction is recounted from the log (at most `max` live members).
+    -- The hash was lost (eviction): the log's sum is recounted.
     for _, member in ipairs(redis.call('ZRANGE', log, 0, -1)) do sum = sum + amount_of(member) end
     key.dirty = true
   else
     first = math.huge
+    if exists then key.dirty = true end
   end
   local backlog = 0
   if first == nil or first <= cutoff then
@@ -211,98 +222,89 @@ for slot = 1, slots do
     end
     key.dirty = true
   end
-  key.log_sum, key.oldest = sum, first
+  key.log_sum, key.oldest, key.exists = sum, first, exists
   -- Each expired member still in the log counts out as 1 (WindowLog::live_used).
   local used = sum - backlog
   if used < 0 then used = 0 end
 
-  local bucket_width = math.ceil(w / per_window)
-  if bucket_width < 1 then bucket_width = 1 end
-  key.width = bucket_width
-  key.until_ms = known_until
-  if key.bucketed or known_until == nil or known_until > now then
-    local current = (now - now % bucket_width) / bucket_width
-    local current_text = int(current)
-    key.index_now, key.index_text = current, current_text
-    -- t: sum of the bucket fields; o: lower bound of their indices; e: the hash's expiry.
-    local got = redis.call('HMGET', buckets, 't', 'o', 'e', current_text)
-    local t, o, e = tonumber(got[1]), tonumber(got[2]), tonumber(got[3])
-    key.amount_now = tonumber(got[4]) or 0
-    local exists = t ~= nil
-    if t == nil or (o ~= nil and (o + 1) * bucket_width - 1 + w <= now) then
-      -- A bucket counts until the charge of its last millisecond would expire: drop the others.
-      t, o = 0, nil
-      local fields = redis.call('HGETALL', buckets)
-      local list, stale = {}, {}
-      for i = 1, #fields, 2 do
-        local index = tonumber(fields[i])
-        if index ~= nil then
-          if (index + 1) * bucket_width - 1 + w <= now then
-            stale[#stale + 1] = fields[i]
-          else
-            local amount = tonumber(fields[i + 1])
-            t = t + amount
-            if o == nil or index < o then o = index end
-            list[#list + 1] = { index, amount }
-          end
+  if not exists then
+    t, o = 0, nil
+  elseif t == nil or (o ~= nil and (o + 1) * bucket_width - 1 + w <= now) then
+    -- A bucket counts until the charge of its last millisecond would expire: drop the others.
+    t, o = 0, nil
+    local fields = redis.call('HGETALL', hash)
+    local list, stale = {}, {}
+    for i = 1, #fields, 2 do
+      local index = tonumber(fields[i])
+      if index ~= nil then
+        if (index + 1) * bucket_width - 1 + w <= now then
+          stale[#stale + 1] = fields[i]
+        else
+          local amount = tonumber(fields[i + 1])
+          t = t + amount
+          if o == nil or index < o then o = index end
+          list[#list + 1] = { index, amount }
         end
       end
-      key.live = list
-      if #fields > 0 then
-        exists = true
-        key.scanned = stale
-      end
     end
-    key.hash_t, key.hash_o, key.hash_e = t, o, e
-    used = used + t
-    -- What the total may promise about the hash: its expiry, or that there is none.
-    if not exists then key.until_ms = 0 else key.until_ms = e end
+    key.live = list
+    key.scanned = stale
   end
-  key.used = used
+  key.hash_t, key.hash_o, key.hash_e = t, o, e
+  key.used = used + t
 end
 
--- Writes a key's bucket hash: `charge` (field, value, ... for HSET) if given, else what a scan
--- found; a scan's expired buckets go with one HDEL.
-local function save_hash(slot, key, charge)
+-- Writes what changed of a key's hash with one HSET (a scan's expired buckets with one HDEL):
+-- `charge` holds a bucket charge's fields (or is empty), `log_charged` says a member was added to
+-- the log, `lifetime` (ms, given for a charge) renews the expiry once less than that is left.
+local function save(slot, key, charge, log_charged, lifetime)
+  local hash = KEYS[2 * slot]
+  local fields = charge
+  local bucket_charged = #charge > 0
   local stale = key.scanned
   if stale then
-    local buckets = KEYS[3 * slot]
-    local o = key.hash_o
-    if o == nil and charge == nil then stale[#stale + 1] = 'o' end
-    if #stale > 0 then redis.call('HDEL', buckets, unpack(stale)) end
-    if charge == nil then
-      if o == nil then
-        redis.call('HSET', buckets, 't', int(key.hash_t))
-      else
-        redis.call('HSET', buckets, 't', int(key.hash_t), 'o', int(o))
+    if key.hash_o == nil and not bucket_charged then stale[#stale + 1] = 'o' end
+    if #stale > 0 then redis.call('HDEL', hash, unpack(stale)) end
+    if not bucket_charged then
+      fields[#fields + 1] = 't'
+      fields[#fields + 1] = int(key.hash_t)
+      if key.hash_o ~= nil then
+        fields[#fields + 1] = 'o'
+        fields[#fields + 1] = int(key.hash_o)
       end
     end
   end
-  if charge then redis.call('HSET', KEYS[3 * slot], unpack(charge)) end
-end
-
--- Keeps a key's log total: `ttl` given after a log charge; else its TTL stays (a new one gets
--- the log's, or what `until` needs).
-local function write_total(slot, key, ttl)
-  local log, total = KEYS[3 * slot - 2], KEYS[3 * slot - 1]
-  local known = key.until_ms
-  if key.oldest == math.huge and (known == nil or known <= now) then
-    if key.had_total then redis.call('DEL', total) end
-    return
+  local ttl = nil
+  if lifetime then
+    local expiry = key.hash_e
+    if expiry == nil or expiry < now + lifetime then
+      ttl = 2 * lifetime
+      fields[#fields + 1] = 'e'
+      fields[#fields + 1] = int(now + ttl)
+    end
+  elseif not key.exists then
+    -- No charge and no hash: nothing to keep, unless a log lost its hash; that one gets the
+    -- log's remaining lifetime.
+    if not key.dirty or key.oldest == math.huge then return end
+    ttl = redis.call('PTTL', KEYS[2 * slot - 1])
+    if ttl <= 0 then return end
+    fields[#fields + 1] = 'e'
+    fields[#fields + 1] = int(now + ttl)
   end
-  local first = '-'
-  if key.oldest ~= math.huge then first = int(key.oldest) end
-  local value = int(key.log_sum) .. ':' .. first
-  if known ~= nil then value = value .. ':' .. int(known) end
-  if ttl then
-    redis.call('SET', total, value, 'PX', ttl)
-  elseif key.had_total then
-    redis.call('SET', total, value, 'KEEPTTL')
-  else
-    local left = redis.call('PTTL', log)
-    if known ~= nil and known - now > left then left = known - now end
-    if left > 0 then redis.call('SET', total, value, 'PX', int(left)) end
+  if key.dirty or log_charged or not key.exists then
+    local first = '-'
+    if key.oldest ~= math.huge then first = int(key.oldest) end
+    fields[#fields + 1] = 'n'
+    fields[#fields + 1] = int(key.log_sum)
+    fields[#fields + 1] = 'f'
+    fields[#fields + 1] = first
   end
+  if not key.exists and not bucket_charged then
+    fields[#fields + 1] = 't'
+    fields[#fields + 1] = '0'
+  end
+  if #fields > 0 then redis.call('HSET', hash, unpack(fields)) end
+  if ttl then redis.call('PEXPIRE', hash, int(ttl)) end
 end
 
 -- Step 3: check every limit in request order before charging any; a key with no demand is not checked.
@@ -323,7 +325,7 @@ for index = 1, request_count do
       if buckets == nil then
         buckets = {}
         if key.hash_t > 0 then
-          local fields = redis.call('HGETALL', KEYS[3 * slot])
+          local fields = redis.call('HGETALL', KEYS[2 * slot])
           for i = 1, #fields, 2 do
             local index = tonumber(fields[i])
             if index ~= nil then buckets[#buckets + 1] = { index, tonumber(fields[i + 1]) } end
@@ -331,7 +333,7 @@ for index = 1, request_count do
         end
       end
       table.sort(buckets, function(a, b) return a[1] < b[1] end)
-      local log, cutoff = KEYS[3 * slot - 2], int(now - w)
+      local log, cutoff = KEYS[2 * slot - 1], int(now - w)
       local page, position, offset, next_bucket, freed = {}, 1, 0, 1, 0
       while true do
         if position > #page and offset >= 0 then
@@ -359,11 +361,7 @@ for index = 1, request_count do
       end
     end
     local wait = retry_after(slot, max, wanted)
-    for slot = 1, slots do
-      local key = state[slot]
-      save_hash(slot, key, nil)
-      if key.dirty then write_total(slot, key, nil) end
-    end
+    for slot = 1, slots do save(slot, state[slot], {}, false, nil) end
     return { 0, now, index - 1, wait }
   end
 end
@@ -377,7 +375,7 @@ for i = 1, request_count do
   if amount > 0 then
     if not state[slot].bucketed then
       local member = reservation .. ':' .. int(entry) .. ':' .. int(amount)
-      redis.call('ZADD', KEYS[3 * slot - 2], int(now), member)
+      redis.call('ZADD', KEYS[2 * slot - 1], int(now), member)
     end
     entry = entry + 1
   end
@@ -386,11 +384,8 @@ for slot = 1, slots do
   local key = state[slot]
   local lifetime = key.window + margin
   if key.demand == 0 then
-    save_hash(slot, key, nil)
-    if key.dirty then write_total(slot, key, nil) end
+    save(slot, key, {}, false, nil)
   elseif key.bucketed then
-    -- A bucket counts until its last millisecond's charge would expire: one width past the window.
-    lifetime = lifetime + key.width
     local current, o = key.index_now, key.hash_o
     local charge = { key.index_text, int(key.amount_now + key.demand), 't', int(key.hash_t + key.demand) }
     local lower = o == nil or current < o
@@ -399,30 +394,12 @@ for slot = 1, slots do
       charge[5] = 'o'
       charge[6] = int(o)
     end
-    local expiry = key.hash_e
-    local renew = expiry == nil or expiry < now + lifetime
-    if renew then
-      expiry = now + 2 * lifetime
-      charge[#charge + 1] = 'e'
-      charge[#charge + 1] = int(expiry)
-    end
-    save_hash(slot, key, charge)
-    if renew then redis.call('PEXPIRE', KEYS[3 * slot], int(2 * lifetime)) end
-    -- The total promises the hash is gone after `until`: never earlier than its expiry.
-    local known = key.until_ms
-    if known == nil or known < expiry then
-      key.until_ms = expiry
-      -- Twice the window plus margin outlasts both the hash and the log.
-      if key.had_total then write_total(slot, key, int(2 * lifetime)) else write_total(slot, key, nil) end
-    elseif key.dirty then
-      write_total(slot, key, nil)
-    end
+    save(slot, key, charge, false, lifetime + key.width)
   else
-    save_hash(slot, key, nil)
     key.log_sum = key.log_sum + key.demand
     if now < key.oldest then key.oldest = now end
-    write_total(slot, key, int(lifetime))
-    redis.call('PEXPIRE', KEYS[3 * slot - 2], int(lifetime))
+    save(slot, key, {}, true, lifetime)
+    redis.call('PEXPIRE', KEYS[2 * slot - 1], int(lifetime))
   end
 end
 return { 1, now }
@@ -430,12 +407,12 @@ return { 1, now }
 
 /// Mirrors [`crate::algorithm::rollback`]: removes exactly the members one reservation added, and
 /// takes its bucket charges back out once (a mark key says it was done), keeping the hash's `t`
-/// the sum of its buckets and the total's `<oldest>` and `<until>` as they were.
+/// the sum of its buckets and `n` the log's sum.
 ///
-/// KEYS: per entry `e` of the reservation (1-based, in `Reservation::entries` order), `KEYS[3e-2]`
-/// its key's log, `KEYS[3e-1]` its total and `KEYS[3e]` its buckets; the last key is the rollback
-/// mark. ARGV: reservation id, the mark's lifetime ms, buckets per window, then per entry: amount,
-/// at ms, window ms, 1 if it was charged to buckets (else 0).
+/// KEYS: per entry `e` of the reservation (1-based, in `Reservation::entries` order), `KEYS[2e-1]`
+/// its key's log and `KEYS[2e]` its state hash; the last key is the rollback mark. ARGV:
+/// reservation id, the mark's lifetime ms, buckets per window, then per entry: amount, at ms,
+/// window ms, 1 if it was charged to buckets (else 0).
 /// Returns how many members and buckets were given back (0 when repeated: idempotent).
 pub(super) static ROLLBACK: LazyLock<LuaScript> = LazyLock::new(|| LuaScript::new(ROLLBACK_SOURCE));
 
@@ -444,8 +421,8 @@ local function int(value) return string.format('%d', value) end
 local per_window = tonumber(ARGV[3])
 local removed = 0
 local marked = nil
-for e = 1, (#KEYS - 1) / 3 do
-  local log, total, buckets = KEYS[3 * e - 2], KEYS[3 * e - 1], KEYS[3 * e]
+for e = 1, (#KEYS - 1) / 2 do
+  local log, hash = KEYS[2 * e - 1], KEYS[2 * e]
   local at = 3 + (e - 1) * 4
   local amount = tonumber(ARGV[at + 1])
   if ARGV[at + 4] == '1' then
@@ -455,20 +432,20 @@ for e = 1, (#KEYS - 1) / 3 do
     if marked then
       local window = tonumber(ARGV[at + 3])
       local field = int(math.floor(tonumber(ARGV[at + 2]) / math.max(1, math.ceil(window / per_window))))
-      local got = redis.call('HMGET', buckets, field, 't')
+      local got = redis.call('HMGET', hash, field, 't')
       local current, sum = tonumber(got[1]), tonumber(got[2])
       if current then
         local taken = math.min(current, amount)
         local left = current - taken
         if left > 0 then
           if sum then
-            redis.call('HSET', buckets, field, int(left), 't', int(math.max(0, sum - taken)))
+            redis.call('HSET', hash, field, int(left), 't', int(math.max(0, sum - taken)))
           else
-            redis.call('HSET', buckets, field, int(left))
+            redis.call('HSET', hash, field, int(left))
           end
         else
-          redis.call('HDEL', buckets, field)
-          if sum then redis.call('HSET', buckets, 't', int(math.max(0, sum - taken))) end
+          redis.call('HDEL', hash, field)
+          if sum then redis.call('HSET', hash, 't', int(math.max(0, sum - taken))) end
         end
         removed = removed + 1
       end
@@ -477,18 +454,13 @@ for e = 1, (#KEYS - 1) / 3 do
     local member = ARGV[1] .. ':' .. int(e - 1) .. ':' .. ARGV[at + 1]
     if redis.call('ZREM', log, member) == 1 then
       removed = removed + 1
-      if redis.call('EXISTS', log) == 0 then
-        redis.call('DEL', total)
-      else
-        local stored = redis.call('GET', total)
-        local sum_text, oldest_text, until_text = string.match(stored or '', '^(%d+):?([%d%-]*):?(%d*)$')
-        if sum_text then
-          local value = int(math.max(0, tonumber(sum_text) - amount))
-          if oldest_text ~= '' then
-            value = value .. ':' .. oldest_text
-            if until_text ~= '' then value = value .. ':' .. until_text end
-          end
-          redis.call('SET', total, value, 'KEEPTTL')
+      -- Only a hash that exists is written (HSET keeps its TTL); a lost one is recounted later.
+      local sum = tonumber(redis.call('HGET', hash, 'n'))
+      if sum then
+        if redis.call('EXISTS', log) == 0 then
+          redis.call('HSET', hash, 'n', '0', 'f', '-')
+        else
+          redis.call('HSET', hash, 'n', int(math.max(0, sum - amount)))
         end
       end
     end
