@@ -395,10 +395,16 @@ mod tests {
     #[test]
     fn this_process_has_thread_times_by_group() {
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let (started, has_started) = std::sync::mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("bench-probe-7".to_owned())
-            .spawn(move || stopped.recv())
+            .spawn(move || {
+                // The new thread names itself before it runs this: from here on /proc shows the name.
+                let _ = started.send(());
+                stopped.recv()
+            })
             .expect("a thread");
+        has_started.recv().expect("the thread started");
         let times = thread_times(std::process::id());
         drop(stop);
         let _ = thread.join();
