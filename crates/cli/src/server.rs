@@ -33,9 +33,6 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// bytes (slowloris) cannot hold them open for longer. Streams being answered are not affected.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// How often a lane's timer anchor fires ([`anchor_timers`]).
-const TIMER_ANCHOR_PERIOD: Duration = Duration::from_millis(10);
-
 /// What a server serves: the router, and the gateway state when `/mcp/…` requests should go to the
 /// gateway directly (no route matching, no extractors, no boxing of the body: the hot path).
 #[derive(Clone)]
@@ -289,7 +286,6 @@ async fn lane(
         .timer(TokioTimer::new())
         .header_read_timeout(header_read_timeout);
     let builder = Arc::new(builder);
-    let anchor = tokio::spawn(anchor_timers());
     while let Some(Accepted { stream, peer }) = connections.recv().await {
         let stream = match tokio::net::TcpStream::from_std(stream) {
             Ok(stream) => stream,
@@ -313,25 +309,6 @@ async fn lane(
         });
     }
     graceful.shutdown().await;
-    anchor.abort();
-}
-
-/// Keeps a timer pending on the lane at all times, never more than [`TIMER_ANCHOR_PERIOD`] away.
-///
-/// tokio's time driver wakes its own I/O driver (an eventfd write, then one more `epoll_wait`)
-/// whenever a timer is registered that is earlier than every timer pending when the thread last
-/// parked. A lane registers one or two timers per request (hyper's header read timeout, the Redis
-/// deadline); with nothing else pending — one connection, calls one after another, as an agent
-/// makes them — that was an extra `write` and `epoll_wait` on every call (counted with `perf stat`
-/// on the syscall tracepoints). With this timer pending, the others are never the earliest (the
-/// Redis deadline, 25 ms by default, included), for the price of 100 wake-ups a second of an idle
-/// lane.
-async fn anchor_timers() {
-    let mut ticks = tokio::time::interval(TIMER_ANCHOR_PERIOD);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticks.tick().await;
-    }
 }
 
 pub async fn run_until_signal(
