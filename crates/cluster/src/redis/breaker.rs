@@ -1,6 +1,11 @@
 //! A circuit breaker in front of the counter calls, so a dead Redis costs callers nothing.
 //!
 //! - **Closed**: calls go to Redis. `failures` consecutive failures (errors or timeouts) open it.
+//!   Calls that were in flight together fail together: a failure counts only if its call was
+//!   admitted after the last failure that counted. So one stall longer than the deadline (a VM
+//!   pause, a slow fork in Redis) counts once however many calls it catches, instead of opening the
+//!   breaker and refusing a cool-down's worth of calls; a Redis that stays down still opens it after
+//!   `failures` rounds of calls (three deadlines when it hangs, at once when it refuses).
 //! - **Open**: for `cool_down`, calls fail at once ("circuit breaker open") without touching the
 //!   network, so a request never waits on a Redis that is known to be down.
 //! - **Half-open**: after the cool-down the next call is let through as the only probe (others still
@@ -24,10 +29,23 @@ pub enum BreakerState {
 
 #[derive(Debug, Clone, Copy)]
 enum State {
-    Closed { failures: u32 },
-    Open { until: Instant },
-    HalfOpen { probing: bool },
+    /// `last_failure`: when the last failure that counted was reported.
+    Closed {
+        failures: u32,
+        last_failure: Option<Instant>,
+    },
+    Open {
+        until: Instant,
+    },
+    HalfOpen {
+        probing: bool,
+    },
 }
+
+const CLOSED: State = State::Closed {
+    failures: 0,
+    last_failure: None,
+};
 
 #[derive(Debug)]
 pub(super) struct Breaker {
@@ -42,6 +60,7 @@ pub(super) struct Permit<'a> {
     breaker: &'a Breaker,
     probe: bool,
     settled: bool,
+    admitted_at: Instant,
 }
 
 impl Breaker {
@@ -49,7 +68,7 @@ impl Breaker {
         Self {
             failures_to_open: failures_to_open.max(1),
             cool_down,
-            state: Mutex::new(State::Closed { failures: 0 }),
+            state: Mutex::new(CLOSED),
         }
     }
 
@@ -74,6 +93,7 @@ impl Breaker {
             breaker: self,
             probe,
             settled: false,
+            admitted_at: Instant::now(),
         })
     }
 
@@ -93,11 +113,11 @@ impl Permit<'_> {
         let mut state = self.breaker.lock();
         match *state {
             _ if self.probe => {
-                *state = State::Closed { failures: 0 };
+                *state = CLOSED;
                 true
             }
             State::Closed { .. } => {
-                *state = State::Closed { failures: 0 };
+                *state = CLOSED;
                 false
             }
             State::Open { .. } | State::HalfOpen { .. } => false,
@@ -109,21 +129,28 @@ impl Permit<'_> {
         self.settled = true;
         let breaker = self.breaker;
         let mut state = breaker.lock();
+        let now = Instant::now();
         let reopen = State::Open {
-            until: Instant::now() + breaker.cool_down,
+            until: now + breaker.cool_down,
         };
         match *state {
             _ if self.probe => {
                 *state = reopen;
                 false
             }
-            State::Closed { failures } if failures + 1 >= breaker.failures_to_open => {
+            // In flight when a failure was counted: the same incident.
+            State::Closed {
+                last_failure: Some(counted),
+                ..
+            } if self.admitted_at < counted => false,
+            State::Closed { failures, .. } if failures + 1 >= breaker.failures_to_open => {
                 *state = reopen;
                 true
             }
-            State::Closed { failures } => {
+            State::Closed { failures, .. } => {
                 *state = State::Closed {
                     failures: failures + 1,
+                    last_failure: Some(now),
                 };
                 false
             }
@@ -164,6 +191,37 @@ mod tests {
         assert!(fail(&breaker), "the third consecutive failure opens it");
         assert_eq!(breaker.state(), BreakerState::Open);
         assert!(breaker.admit().is_none());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn calls_in_flight_together_fail_as_one() {
+        let breaker = Breaker::new(3, COOL_DOWN);
+        // Sixteen calls in flight when a stall passes their deadline: one failure, not sixteen.
+        let caught: Vec<_> = (0..16).map(|_| breaker.admit().expect("admitted")).collect();
+        tokio::time::advance(Duration::from_millis(25)).await;
+        for permit in caught {
+            assert!(!permit.failed(), "calls of one stall never open the breaker");
+        }
+        assert_eq!(breaker.state(), BreakerState::Closed);
+        // Calls admitted after that failure count anew: Redis still down, two more rounds open it.
+        tokio::time::advance(Duration::from_millis(1)).await;
+        assert!(!fail(&breaker));
+        tokio::time::advance(Duration::from_millis(1)).await;
+        assert!(fail(&breaker), "the third round opens it");
+        assert_eq!(breaker.state(), BreakerState::Open);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_call_admitted_before_a_counted_failure_does_not_count_after_it() {
+        let breaker = Breaker::new(2, COOL_DOWN);
+        let slow = breaker.admit().expect("admitted");
+        tokio::time::advance(Duration::from_millis(1)).await;
+        assert!(!fail(&breaker), "one failure counted");
+        tokio::time::advance(Duration::from_millis(1)).await;
+        assert!(!slow.failed(), "in flight when it was counted: the same incident");
+        assert_eq!(breaker.state(), BreakerState::Closed);
+        tokio::time::advance(Duration::from_millis(1)).await;
+        assert!(fail(&breaker), "a call admitted afterwards is the second");
     }
 
     #[tokio::test(start_paused = true)]

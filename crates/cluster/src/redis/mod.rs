@@ -20,7 +20,8 @@
 //!
 //! **Failure.** Every request-path call has a deadline (default 25 ms, then
 //! `CounterError::Timeout`); connection and server errors are `CounterError::Unavailable`. A
-//! circuit breaker opens after 3 consecutive failures: for 1 s calls fail at once without touching
+//! circuit breaker opens after 3 consecutive failures (calls in flight together count once, so one
+//! stall past the deadline does not open it): for 1 s calls fail at once without touching
 //! the network, then one probe call goes through (half-open); its success closes the breaker, its
 //! failure opens it for another second. Connections use TCP_NODELAY, a TCP user timeout, and one
 //! connect attempt (bounded by `connect_timeout`) per reconnect, so no call waits past its deadline

@@ -10,7 +10,8 @@ pub struct RedisOptions {
     /// The longest one connection attempt (TCP connect and handshake) may take, at start and on
     /// every reconnect. Calls never wait for it beyond their own deadline.
     pub connect_timeout: Duration,
-    /// Consecutive failed counter calls after which the circuit breaker opens.
+    /// Consecutive failed counter calls after which the circuit breaker opens (calls that were in
+    /// flight together count as one).
     pub breaker_failures: u32,
     /// How long an open breaker fails calls at once, without touching the network, before it lets
     /// one probe through.
