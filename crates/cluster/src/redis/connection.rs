@@ -41,12 +41,11 @@ pub(super) async fn connect_manager(
     client: Client,
     options: &RedisOptions,
 ) -> Result<ConnectionManager, CounterError> {
-    let connecting = ConnectionManager::new_with_config(client, manager_config(options));
-    match tokio::time::timeout(connect_bound(options), connecting).await {
-        Ok(Ok(manager)) => Ok(manager),
-        Ok(Err(error)) => Err(counter_error(&error)),
-        Err(_) => Err(CounterError::Timeout),
-    }
+    bounded(
+        options,
+        ConnectionManager::new_with_config(client, manager_config(options)),
+    )
+    .await
 }
 
 /// A plain multiplexed connection, made now (within `connect_timeout`, plus a little), with no
@@ -59,7 +58,18 @@ pub(super) async fn connect_multiplexed(
     let config = AsyncConnectionConfig::new()
         .set_connection_timeout(Some(options.connect_timeout))
         .set_response_timeout(None);
-    let connecting = client.get_multiplexed_async_connection_with_config(&config);
+    bounded(
+        options,
+        client.get_multiplexed_async_connection_with_config(&config),
+    )
+    .await
+}
+
+/// A connect that must finish within [`connect_bound`].
+async fn bounded<T>(
+    options: &RedisOptions,
+    connecting: impl Future<Output = Result<T, RedisError>>,
+) -> Result<T, CounterError> {
     match tokio::time::timeout(connect_bound(options), connecting).await {
         Ok(Ok(connection)) => Ok(connection),
         Ok(Err(error)) => Err(counter_error(&error)),
