@@ -96,13 +96,38 @@ async fn now_ms(admin: &mut MultiplexedConnection) -> u64 {
     time.0 * 1_000 + time.1 / 1_000
 }
 
+async fn delete_keys(admin: &mut MultiplexedConnection, keys: &[&str]) {
+    let _: u64 = redis::cmd("DEL").arg(keys).query_async(admin).await.expect("DEL");
+}
+
 async fn delete(admin: &mut MultiplexedConnection, counter: &CounterKeys) {
-    let _: u64 = redis::cmd("DEL")
-        .arg(&counter.log)
-        .arg(&counter.state)
-        .query_async(admin)
-        .await
-        .expect("DEL");
+    delete_keys(admin, &[&counter.log, &counter.state]).await;
+}
+
+/// Two charges on one counter (`max`, `amounts`), then rollbacks of the first, of the first again
+/// (nothing left to give back) and of the second, with `sum` (the running sum of the charges' mode:
+/// `t` for buckets, `n` for the log) checked after each step. Returns the counter for more checks.
+async fn roll_back_both(
+    max: u64,
+    amounts: [u64; 2],
+    sum: &str,
+) -> (RedisCounters, MultiplexedConnection, CounterKey, CounterKeys) {
+    let (counters, mut admin) = connect().await;
+    let shared = key(60_000);
+    let counter = keys::counter_keys(&shared);
+    let first = admitted(&counters, &[limit(&shared, max, amounts[0])]).await;
+    let second = admitted(&counters, &[limit(&shared, max, amounts[1])]).await;
+    assert_eq!(
+        field(&mut admin, &counter, sum).await,
+        Some(amounts[0] + amounts[1])
+    );
+    counters.rollback(&first).await.expect("rollback");
+    assert_eq!(field(&mut admin, &counter, sum).await, Some(amounts[1]));
+    counters.rollback(&first).await.expect("rollback again");
+    assert_eq!(field(&mut admin, &counter, sum).await, Some(amounts[1]));
+    counters.rollback(&second).await.expect("rollback");
+    assert_eq!(field(&mut admin, &counter, sum).await, Some(0));
+    (counters, admin, shared, counter)
 }
 
 #[tokio::test]
@@ -143,18 +168,7 @@ async fn a_log_limit_sees_buckets_charged_on_its_counter_and_back() {
 
 #[tokio::test]
 async fn rollback_keeps_the_running_sum_of_the_buckets() {
-    let (counters, mut admin) = connect().await;
-    let shared = key(60_000);
-    let counter = keys::counter_keys(&shared);
-    let first = admitted(&counters, &[limit(&shared, 1_000_000, 5)]).await;
-    let second = admitted(&counters, &[limit(&shared, 1_000_000, 7)]).await;
-    assert_eq!(field(&mut admin, &counter, "t").await, Some(12));
-    counters.rollback(&first).await.expect("rollback");
-    assert_eq!(field(&mut admin, &counter, "t").await, Some(7));
-    counters.rollback(&first).await.expect("rollback again");
-    assert_eq!(field(&mut admin, &counter, "t").await, Some(7));
-    counters.rollback(&second).await.expect("rollback");
-    assert_eq!(field(&mut admin, &counter, "t").await, Some(0));
+    let (counters, mut admin, shared, counter) = roll_back_both(1_000_000, [5, 7], "t").await;
     // Nothing counts any more: a max of 10 001 takes all of it.
     admitted(&counters, &[limit(&shared, 10_001, 10_001)]).await;
     delete(&mut admin, &counter).await;
@@ -222,18 +236,7 @@ async fn a_log_whose_hash_was_lost_is_recounted() {
     for _ in 0..3 {
         admitted(&counters, &[limit(&shared, 5, 1)]).await;
     }
-    let lose_the_hash = |admin: &mut MultiplexedConnection| {
-        let mut admin = admin.clone();
-        let state = counter.state.clone();
-        async move {
-            let _: u64 = redis::cmd("DEL")
-                .arg(state)
-                .query_async(&mut admin)
-                .await
-                .expect("DEL");
-        }
-    };
-    lose_the_hash(&mut admin).await;
+    delete_keys(&mut admin, &[&counter.state]).await;
     // The charges are in the log still: 3 + 2 fits max 5, and the hash is written again.
     admitted(&counters, &[limit(&shared, 5, 2)]).await;
     assert_eq!(field(&mut admin, &counter, "n").await, Some(5));
@@ -241,7 +244,7 @@ async fn a_log_whose_hash_was_lost_is_recounted() {
     refused(&counters, &[limit(&shared, 5, 1)]).await;
 
     // Lost again, and then only refusals: the recount is kept, for as long as the log lives.
-    lose_the_hash(&mut admin).await;
+    delete_keys(&mut admin, &[&counter.state]).await;
     refused(&counters, &[limit(&shared, 5, 1)]).await;
     assert_eq!(field(&mut admin, &counter, "n").await, Some(5));
     assert_eq!(field(&mut admin, &counter, "t").await, Some(0));
@@ -259,19 +262,8 @@ async fn a_log_whose_hash_was_lost_is_recounted() {
 
 #[tokio::test]
 async fn a_log_rollback_keeps_the_logs_sum() {
-    let (counters, mut admin) = connect().await;
-    let shared = key(60_000);
-    let counter = keys::counter_keys(&shared);
-    let first = admitted(&counters, &[limit(&shared, 5, 2)]).await;
-    let second = admitted(&counters, &[limit(&shared, 5, 3)]).await;
-    assert_eq!(field(&mut admin, &counter, "n").await, Some(5));
-    counters.rollback(&first).await.expect("rollback");
-    assert_eq!(field(&mut admin, &counter, "n").await, Some(3));
-    counters.rollback(&first).await.expect("rollback again");
-    assert_eq!(field(&mut admin, &counter, "n").await, Some(3));
-    counters.rollback(&second).await.expect("rollback");
+    let (counters, mut admin, shared, counter) = roll_back_both(5, [2, 3], "n").await;
     // The log is empty and gone; the hash says so.
-    assert_eq!(field(&mut admin, &counter, "n").await, Some(0));
     assert_eq!(text_field(&mut admin, &counter, "f").await.as_deref(), Some("-"));
     admitted(&counters, &[limit(&shared, 5, 5)]).await;
     delete(&mut admin, &counter).await;
