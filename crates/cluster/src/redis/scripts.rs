@@ -255,9 +255,9 @@ for slot = 1, slots do
 end
 
 -- Writes what changed of a key's hash with one HSET (a scan's expired buckets with one HDEL):
--- `charge` holds a bucket charge's fields (or is empty), `log_charged` says a member was added to
--- the log, `lifetime` (ms, given for a charge) renews the expiry once less than that is left.
-local function save(slot, key, charge, log_charged, lifetime)
+-- `charge` holds a bucket charge's fields (or is empty), `key.dirty` says the log's sum or oldest
+-- changed, `lifetime` (ms, given for a charge) renews the expiry once less than that is left.
+local function save(slot, key, charge, lifetime)
   local hash = KEYS[2 * slot]
   local fields = charge
   local bucket_charged = #charge > 0
@@ -291,7 +291,7 @@ local function save(slot, key, charge, log_charged, lifetime)
     fields[#fields + 1] = 'e'
     fields[#fields + 1] = int(now + ttl)
   end
-  if key.dirty or log_charged or not key.exists then
+  if key.dirty or not key.exists then
     local first = '-'
     if key.oldest ~= math.huge then first = int(key.oldest) end
     fields[#fields + 1] = 'n'
@@ -361,7 +361,7 @@ for index = 1, request_count do
       end
     end
     local wait = retry_after(slot, max, wanted)
-    for slot = 1, slots do save(slot, state[slot], {}, false, nil) end
+    for slot = 1, slots do save(slot, state[slot], {}, nil) end
     return { 0, now, index - 1, wait }
   end
 end
@@ -384,7 +384,7 @@ for slot = 1, slots do
   local key = state[slot]
   local lifetime = key.window + margin
   if key.demand == 0 then
-    save(slot, key, {}, false, nil)
+    save(slot, key, {}, nil)
   elseif key.bucketed then
     local current, o = key.index_now, key.hash_o
     local charge = { key.index_text, int(key.amount_now + key.demand), 't', int(key.hash_t + key.demand) }
@@ -394,11 +394,12 @@ for slot = 1, slots do
       charge[5] = 'o'
       charge[6] = int(o)
     end
-    save(slot, key, charge, false, lifetime + key.width)
+    save(slot, key, charge, lifetime + key.width)
   else
     key.log_sum = key.log_sum + key.demand
     if now < key.oldest then key.oldest = now end
-    save(slot, key, {}, true, lifetime)
+    key.dirty = true
+    save(slot, key, {}, lifetime)
     redis.call('PEXPIRE', KEYS[2 * slot - 1], int(lifetime))
   end
 end
