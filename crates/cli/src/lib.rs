@@ -6,7 +6,7 @@ pub mod cli;
 mod cluster_mode;
 mod health;
 mod logging;
-mod metrics;
+pub mod metrics;
 mod policy_check;
 mod server;
 pub mod settings;
