@@ -18,5 +18,5 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use counters::{
     CounterError, CounterKey, Counters, LimitRequest, Reservation, ReserveOutcome, ReservedEntry, Scope,
 };
-pub use events::{ChangeEvent, Events, EventsError};
+pub use events::{ChangeEvent, Events, EventsError, LocalDelivery};
 pub use memory::{MemoryCounters, MemoryEvents};

@@ -57,6 +57,7 @@ macro_rules! events_behaviour_suite {
             every_subscriber_receives_each_event_in_order,
             a_subscriber_sees_only_later_events,
             publishing_without_subscribers_is_ok,
+            the_delivered_count_grows_once_an_event_can_be_received,
         );
     };
     (@each $harness:expr; $($behaviour:ident),+ $(,)?) => {

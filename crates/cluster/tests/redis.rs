@@ -42,4 +42,14 @@ mod events {
     use super::*;
 
     toolgate_cluster::events_behaviour_suite!(events().await);
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_relayed_event_is_counted_once_it_can_be_received() {
+        let (publishing, receiving) = (events().await, events().await);
+        toolgate_cluster::testing::events::a_relayed_event_is_counted_once_it_can_be_received(
+            &publishing,
+            &receiving,
+        )
+        .await;
+    }
 }

@@ -62,8 +62,14 @@ pub struct PolicySnapshot {
 /// Past its TTL a snapshot is still served (it was right until a change event said otherwise; the TTL
 /// only heals a lost event) while one request reloads it: stale-while-revalidate, so a busy worker
 /// never sends every in-flight request to the store at once.
-fn must_load(loaded_at: Instant, refresh: &RefreshClaim, ttl: Duration, store_down: bool) -> bool {
-    if loaded_at.elapsed() < ttl || store_down {
+/// `store_down` is asked only past the TTL (it takes a lock).
+fn must_load(
+    loaded_at: Instant,
+    refresh: &RefreshClaim,
+    ttl: Duration,
+    store_down: impl FnOnce() -> bool,
+) -> bool {
+    if loaded_at.elapsed() < ttl || store_down() {
         return false;
     }
     refresh.try_claim()
@@ -103,7 +109,8 @@ pub enum SnapshotError {
     Timeout,
 }
 
-type ServerKey = (String, String);
+/// Servers by account slug, then server slug: looked up by the request path's slugs as they are.
+type ServersBySlug = HashMap<String, HashMap<String, Arc<ServerSnapshot>>>;
 /// A grant snapshot (or `None`: no such token) and when it was loaded.
 type GrantEntry = (Option<Arc<GrantSnapshot>>, Instant);
 
@@ -112,7 +119,11 @@ pub struct SnapshotCache {
     secret: SecretKey,
     ttl: Duration,
     events: Mutex<broadcast::Receiver<ChangeEvent>>,
-    servers: RwLock<HashMap<ServerKey, Arc<ServerSnapshot>>>,
+    /// How many events the receiver has been sent ([`Events::delivered`]), and how many of those were
+    /// applied: equal, there is nothing to receive, and a lookup takes no lock for the events.
+    events_delivered: Arc<AtomicU64>,
+    events_applied: AtomicU64,
+    servers: RwLock<ServersBySlug>,
     /// `None` caches "no such token" briefly so a flood of bad tokens does not reach the database.
     /// By account and token hash: a lookup under another account (a token used on the wrong URL) must
     /// not leave a "no such token" entry that hides the grant from its own account.
@@ -143,6 +154,8 @@ impl SnapshotCache {
             secret,
             ttl,
             events: Mutex::new(events.subscribe()),
+            events_delivered: events.delivered(),
+            events_applied: AtomicU64::new(0),
             servers: RwLock::default(),
             grants: RwLock::default(),
             policies: RwLock::default(),
@@ -155,6 +168,10 @@ impl SnapshotCache {
     /// Applies every change event received so far. Called at the start of each lookup, so a change
     /// published before a request arrived is always seen by that request (no race with a listener task).
     fn apply_events(&self) {
+        let delivered = self.events_delivered.load(Ordering::Acquire);
+        if delivered == self.events_applied.load(Ordering::Acquire) {
+            return;
+        }
         let Ok(mut receiver) = self.events.lock() else {
             return;
         };
@@ -162,9 +179,11 @@ impl SnapshotCache {
             match receiver.try_recv() {
                 Ok(event) => self.invalidate(&event),
                 Err(TryRecvError::Lagged(_)) => self.invalidate(&ChangeEvent::Resync),
-                Err(TryRecvError::Empty | TryRecvError::Closed) => return,
+                Err(TryRecvError::Empty | TryRecvError::Closed) => break,
             }
         }
+        // What was counted before draining is applied now; anything counted since is looked at next time.
+        self.events_applied.fetch_max(delivered, Ordering::AcqRel);
     }
 
     fn store_down(&self) -> bool {
@@ -209,7 +228,11 @@ impl SnapshotCache {
                     .retain(|_, (snapshot, _)| snapshot.as_ref().is_none_or(|g| g.id != *grant));
             }
             ChangeEvent::ServerChanged { server, .. } => {
-                write(&self.servers).retain(|_, snapshot| snapshot.server_id != *server);
+                let mut servers = write(&self.servers);
+                for account_servers in servers.values_mut() {
+                    account_servers.retain(|_, snapshot| snapshot.server_id != *server);
+                }
+                servers.retain(|_, account_servers| !account_servers.is_empty());
             }
             ChangeEvent::ApprovalRequested { .. } | ChangeEvent::ApprovalDecided { .. } => {}
             ChangeEvent::Resync => {
@@ -226,10 +249,14 @@ impl SnapshotCache {
         server_slug: &str,
     ) -> Result<Option<Arc<ServerSnapshot>>, SnapshotError> {
         self.apply_events();
-        let key = (account_slug.to_owned(), server_slug.to_owned());
-        let cached = read(&self.servers).get(&key).cloned();
+        let cached = read(&self.servers)
+            .get(account_slug)
+            .and_then(|servers| servers.get(server_slug))
+            .cloned();
         if let Some(snapshot) = &cached
-            && !must_load(snapshot.loaded_at, &snapshot.refresh, self.ttl, self.store_down())
+            && !must_load(snapshot.loaded_at, &snapshot.refresh, self.ttl, || {
+                self.store_down()
+            })
         {
             return Ok(cached);
         }
@@ -238,12 +265,21 @@ impl SnapshotCache {
             Ok(Some(snapshot)) => {
                 let snapshot = Arc::new(snapshot);
                 if self.generation() == generation {
-                    write(&self.servers).insert(key, snapshot.clone());
+                    write(&self.servers)
+                        .entry(account_slug.to_owned())
+                        .or_default()
+                        .insert(server_slug.to_owned(), snapshot.clone());
                 }
                 Ok(Some(snapshot))
             }
             Ok(None) => {
-                write(&self.servers).remove(&key);
+                let mut servers = write(&self.servers);
+                if let Some(account_servers) = servers.get_mut(account_slug) {
+                    account_servers.remove(server_slug);
+                    if account_servers.is_empty() {
+                        servers.remove(account_slug);
+                    }
+                }
                 Ok(None)
             }
             Err(error) => stale_or(cached, error),
@@ -324,7 +360,7 @@ impl SnapshotCache {
         let cached = read(&self.grants).get(&(account_id, hash)).cloned();
         match &cached {
             Some((Some(snapshot), loaded_at))
-                if !must_load(*loaded_at, &snapshot.refresh, self.ttl, self.store_down()) =>
+                if !must_load(*loaded_at, &snapshot.refresh, self.ttl, || self.store_down()) =>
             {
                 return Ok(Some(snapshot.clone()));
             }
@@ -365,7 +401,9 @@ impl SnapshotCache {
         self.apply_events();
         let mut cached = read(&self.policies).get(&policy_id).cloned();
         if let Some(snapshot) = &cached
-            && !must_load(snapshot.loaded_at, &snapshot.refresh, self.ttl, self.store_down())
+            && !must_load(snapshot.loaded_at, &snapshot.refresh, self.ttl, || {
+                self.store_down()
+            })
         {
             return Ok(cached);
         }

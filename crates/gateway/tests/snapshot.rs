@@ -10,7 +10,7 @@ use toolgate_cluster::memory::MemoryEvents;
 use toolgate_cluster::{ChangeEvent, Events};
 use toolgate_domain::{AccountId, SecretKey, ServerId, Slug, TokenHash};
 use toolgate_gateway::snapshot::SnapshotCache;
-use toolgate_store::{Grant, NewAccount, NewGrant, NewServer, NewUser, SqliteStore, Store};
+use toolgate_store::{Grant, NewAccount, NewGrant, NewServer, NewUser, ServerPatch, SqliteStore, Store};
 
 struct World {
     store: Arc<dyn Store>,
@@ -188,4 +188,87 @@ async fn a_lookup_for_a_missing_grant_is_remembered_briefly_and_never_crosses_ac
         "another account's lookup never finds this account's grant"
     );
     assert!(!revoked(&cache, &world).await);
+}
+
+/// Registers one more server under the world's account.
+async fn add_server(world: &World, slug: &str) -> ServerId {
+    world
+        .store
+        .create_server(
+            world.account,
+            NewServer {
+                id: ServerId::new(),
+                slug: Slug::parse(slug).expect("slug"),
+                name: slug.into(),
+                url: "http://127.0.0.1:9/mcp".into(),
+                headers_sealed: None,
+                header_names: Vec::new(),
+            },
+        )
+        .await
+        .expect("server")
+        .id
+}
+
+/// Points a server at another port in the store only: no change event is published.
+async fn move_without_event(world: &World, server: ServerId, port: u16) {
+    let patch = ServerPatch {
+        url: Some(format!("http://127.0.0.1:{port}/mcp")),
+        ..ServerPatch::default()
+    };
+    world
+        .store
+        .update_server(world.account, server, patch)
+        .await
+        .expect("update server");
+}
+
+async fn port_of(cache: &SnapshotCache, slug: &str) -> Option<u16> {
+    cache
+        .server("snap", slug)
+        .await
+        .expect("lookup")
+        .expect("server exists")
+        .uri
+        .port_u16()
+}
+
+#[tokio::test]
+async fn a_server_event_drops_that_server_only_and_a_resync_drops_all() {
+    let world = world().await;
+    let (first, second) = (
+        add_server(&world, "first").await,
+        add_server(&world, "second").await,
+    );
+    let cache = cache(&world, Duration::from_secs(3600));
+    assert_eq!(port_of(&cache, "first").await, Some(9));
+    assert_eq!(port_of(&cache, "second").await, Some(9));
+    move_without_event(&world, first, 10).await;
+    move_without_event(&world, second, 11).await;
+    assert_eq!(
+        port_of(&cache, "first").await,
+        Some(9),
+        "no event: the snapshot stands"
+    );
+
+    world
+        .events
+        .publish(ChangeEvent::ServerChanged {
+            account: world.account,
+            server: first,
+        })
+        .await
+        .expect("publish");
+    assert_eq!(port_of(&cache, "first").await, Some(10));
+    assert_eq!(
+        port_of(&cache, "second").await,
+        Some(9),
+        "another server's snapshot is kept"
+    );
+
+    world.events.publish(ChangeEvent::Resync).await.expect("publish");
+    assert_eq!(port_of(&cache, "second").await, Some(11));
+    // Unknown slugs, under a known account or not, find nothing.
+    assert!(cache.server("snap", "missing").await.expect("lookup").is_none());
+    assert!(cache.server("nobody", "first").await.expect("lookup").is_none());
 }

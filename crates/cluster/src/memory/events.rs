@@ -1,9 +1,12 @@
 //! [`Events`] in one process: a tokio broadcast channel.
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
 use async_trait::async_trait;
 use tokio::sync::broadcast;
 
-use crate::events::{ChangeEvent, Events, EventsError};
+use crate::events::{ChangeEvent, Events, EventsError, LocalDelivery};
 
 /// Events a subscriber may fall behind by before it gets `Lagged` (and resyncs). Change events are
 /// rare (an edit in the dashboard), so this is generous.
@@ -11,7 +14,7 @@ pub const DEFAULT_EVENT_CAPACITY: usize = 1024;
 
 #[derive(Debug, Clone)]
 pub struct MemoryEvents {
-    sender: broadcast::Sender<ChangeEvent>,
+    local: LocalDelivery,
 }
 
 impl MemoryEvents {
@@ -21,8 +24,9 @@ impl MemoryEvents {
 
     /// A capacity of 0 is raised to 1 (tokio refuses 0).
     pub fn with_capacity(capacity: usize) -> Self {
-        let (sender, _) = broadcast::channel(capacity.max(1));
-        Self { sender }
+        Self {
+            local: LocalDelivery::new(capacity),
+        }
     }
 }
 
@@ -35,13 +39,16 @@ impl Default for MemoryEvents {
 #[async_trait]
 impl Events for MemoryEvents {
     async fn publish(&self, event: ChangeEvent) -> Result<(), EventsError> {
-        // `send` fails only when nobody subscribes; an event nobody waits for is not an error.
-        let _ = self.sender.send(event);
+        self.local.send(event);
         Ok(())
     }
 
     fn subscribe(&self) -> broadcast::Receiver<ChangeEvent> {
-        self.sender.subscribe()
+        self.local.subscribe()
+    }
+
+    fn delivered(&self) -> Arc<AtomicU64> {
+        self.local.delivered()
     }
 }
 

@@ -12,6 +12,8 @@
 //! must drop every cached snapshot. An idle subscription is pinged, so a silently dead connection
 //! is noticed too.
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use ::redis::aio::{ConnectionManager, PubSubSink, PubSubStream};
@@ -25,7 +27,7 @@ use tokio::time::MissedTickBehavior;
 use super::connection::{self, AbortOnDrop};
 use super::keys::EVENTS_CHANNEL;
 use super::options::RedisOptions;
-use crate::events::{ChangeEvent, Events, EventsError};
+use crate::events::{ChangeEvent, Events, EventsError, LocalDelivery};
 
 #[derive(Serialize)]
 struct Outgoing<'a> {
@@ -45,7 +47,7 @@ struct Incoming {
 
 pub struct RedisEvents {
     publisher: ConnectionManager,
-    sender: broadcast::Sender<ChangeEvent>,
+    local: LocalDelivery,
     origin: String,
     deadline: Duration,
     _listener: AbortOnDrop,
@@ -72,17 +74,17 @@ impl RedisEvents {
         let subscription = subscribe(&client, &options)
             .await
             .map_err(EventsError::Unavailable)?;
-        let (sender, _) = broadcast::channel(options.event_capacity.max(1));
+        let local = LocalDelivery::new(options.event_capacity);
         let origin = format!("{:032x}", rand::random::<u128>());
         let listener = Listener {
             client,
             options: options.clone(),
             origin: origin.clone(),
-            sender: sender.clone(),
+            local: local.clone(),
         };
         Ok(Self {
             publisher,
-            sender,
+            local,
             origin,
             deadline: options.deadline,
             _listener: AbortOnDrop(tokio::spawn(listener.run(subscription))),
@@ -98,8 +100,7 @@ impl Events for RedisEvents {
             event: &event,
         })
         .map_err(|error| EventsError::Unavailable(format!("cannot encode event: {error}")))?;
-        // Nobody subscribed here is not an error.
-        let _ = self.sender.send(event);
+        self.local.send(event);
         let mut publisher = self.publisher.clone();
         let mut publish = ::redis::cmd("PUBLISH");
         publish.arg(EVENTS_CHANNEL).arg(payload);
@@ -114,7 +115,11 @@ impl Events for RedisEvents {
     }
 
     fn subscribe(&self) -> broadcast::Receiver<ChangeEvent> {
-        self.sender.subscribe()
+        self.local.subscribe()
+    }
+
+    fn delivered(&self) -> Arc<AtomicU64> {
+        self.local.delivered()
     }
 }
 
@@ -140,7 +145,7 @@ struct Listener {
     client: Client,
     options: RedisOptions,
     origin: String,
-    sender: broadcast::Sender<ChangeEvent>,
+    local: LocalDelivery,
 }
 
 impl Listener {
@@ -151,7 +156,7 @@ impl Listener {
             tracing::warn!("event subscription lost; reconnecting");
             subscription = self.resubscribe().await;
             tracing::info!("event subscription restored; resyncing");
-            let _ = self.sender.send(ChangeEvent::Resync);
+            self.local.send(ChangeEvent::Resync);
         }
     }
 
@@ -185,7 +190,7 @@ impl Listener {
         match parsed {
             Ok(incoming) if incoming.origin.as_deref() == Some(self.origin.as_str()) => {}
             Ok(incoming) => {
-                let _ = self.sender.send(incoming.event);
+                self.local.send(incoming.event);
             }
             Err(error) => tracing::warn!(%error, "ignoring a malformed change event"),
         }

@@ -3,8 +3,10 @@
 
 use std::time::Duration;
 
+use std::sync::atomic::Ordering;
+
 use tokio::sync::broadcast::Receiver;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use toolgate_domain::{AccountId, GrantId, PolicyId, ServerId};
 
 use crate::events::ChangeEvent;
@@ -91,6 +93,69 @@ pub async fn a_subscriber_sees_only_later_events(harness: &EventHarness) {
     let mut receiver = harness.events.subscribe();
     publish(harness, after.clone()).await;
     assert_eq!(next_own(&mut receiver, account).await, after);
+}
+
+/// Once [`crate::Events::delivered`] has counted an event, a subscriber receives it without waiting:
+/// the request path reads the count instead of the channel, so an event counted before it is in the
+/// channel would be missed.
+pub async fn the_delivered_count_grows_once_an_event_can_be_received(harness: &EventHarness) {
+    let account = AccountId::new();
+    let delivered = harness.events.delivered();
+    let mut receiver = harness.events.subscribe();
+    let sent = samples(account);
+    for event in &sent {
+        let before = delivered.load(Ordering::Acquire);
+        publish(harness, event.clone()).await;
+        assert!(
+            delivered.load(Ordering::Acquire) > before,
+            "publishing {event:?} did not grow the delivered count"
+        );
+    }
+    let mut received = Vec::new();
+    loop {
+        match receiver.try_recv() {
+            Ok(event) if account_of(&event) == Some(account) => received.push(event),
+            Ok(_) | Err(TryRecvError::Lagged(_)) => {}
+            Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+        }
+    }
+    assert_eq!(received, sent, "every counted event is receivable at once");
+}
+
+/// Checks [`the_delivered_count_grows_once_an_event_can_be_received`] for an event that reaches
+/// `receiving` from another process (`publishing`, on the same bus).
+pub async fn a_relayed_event_is_counted_once_it_can_be_received(
+    publishing: &EventHarness,
+    receiving: &EventHarness,
+) {
+    let account = AccountId::new();
+    let delivered = receiving.events.delivered();
+    let mut receiver = receiving.events.subscribe();
+    let event = ChangeEvent::GrantChanged {
+        account,
+        grant: GrantId::new(),
+    };
+    let before = delivered.load(Ordering::Acquire);
+    publish(publishing, event.clone()).await;
+    let started = std::time::Instant::now();
+    loop {
+        // Other tests share the bus: drain whatever is counted, looking for this test's event.
+        let counted = delivered.load(Ordering::Acquire);
+        if counted > before {
+            loop {
+                match receiver.try_recv() {
+                    Ok(received) if received == event => return,
+                    Ok(_) | Err(TryRecvError::Lagged(_)) => {}
+                    Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+                }
+            }
+        }
+        assert!(
+            started.elapsed() < RECEIVE_DEADLINE,
+            "the event was not counted and receivable within {RECEIVE_DEADLINE:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
 }
 
 pub async fn publishing_without_subscribers_is_ok(harness: &EventHarness) {
