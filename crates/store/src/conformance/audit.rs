@@ -357,3 +357,66 @@ pub async fn purging_audit_removes_only_older_events_of_the_account(store: &dyn 
     assert_eq!(tools(&events), ["f"]);
     assert!(events[0].id > highest, "ids are never reused");
 }
+
+/// Time bounds are exact to the microsecond even inside one millisecond (SQLite narrows by `time_ms`
+/// first), for the list, the aggregates and the purge.
+pub async fn audit_time_bounds_are_exact_within_a_millisecond(store: &dyn Store) {
+    let acme = setup(store, "acme").await;
+    let millisecond = time::macros::datetime!(2025-03-01 12:00:00.123 UTC);
+    let at = |micros: i64| millisecond + Duration::microseconds(micros);
+    let mut refused = audit_event(acme.account.id, "middle", "denied", at(500));
+    refused.rule = Some("/tools/middle".to_owned());
+    let batch = vec![
+        audit_event(acme.account.id, "early", "allowed", at(200)),
+        refused,
+        audit_event(acme.account.id, "late", "allowed", at(900)),
+    ];
+    store.insert_audit_events(batch.into()).await.expect("insert");
+
+    let between = AuditFilter {
+        since: Some(at(500)),
+        until: Some(at(900)),
+        ..filter(100)
+    };
+    assert_eq!(tools(&list(store, acme.account.id, between).await), ["middle"]);
+    let after_early = AuditFilter {
+        since: Some(at(201)),
+        ..filter(100)
+    };
+    assert_eq!(
+        tools(&list(store, acme.account.id, after_early).await),
+        ["late", "middle"]
+    );
+    let counts = store
+        .audit_counts_by_decision(acme.account.id, at(501))
+        .await
+        .expect("counts");
+    assert_eq!(counts, [("allowed".to_owned(), 1)]);
+    let top = store
+        .audit_top_tools(acme.account.id, at(900), 10)
+        .await
+        .expect("top tools");
+    assert_eq!(top, [("late".to_owned(), 1)]);
+    let rules_from = |micros| store.audit_top_refused_rules(acme.account.id, at(micros), 10);
+    assert_eq!(
+        rules_from(500).await.expect("top rules"),
+        [("/tools/middle".to_owned(), 1)]
+    );
+    assert!(rules_from(501).await.expect("top rules").is_empty());
+    let series = store
+        .audit_timeseries(acme.account.id, at(201), 60)
+        .await
+        .expect("series");
+    let counted: i64 = series.iter().map(|(_, _, count)| count).sum();
+    assert_eq!(counted, 2);
+
+    assert_eq!(
+        store.purge_audit(acme.account.id, at(500)).await.expect("purge"),
+        1,
+        "only the event before the bound, not the one at it"
+    );
+    assert_eq!(
+        tools(&list(store, acme.account.id, filter(100)).await),
+        ["late", "middle"]
+    );
+}

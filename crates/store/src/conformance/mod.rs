@@ -103,6 +103,7 @@ macro_rules! conformance_tests {
             audit_filters_and_paging_narrow_the_list,
             audit_aggregates_count_by_decision_time_tool_and_rule,
             purging_audit_removes_only_older_events_of_the_account,
+            audit_time_bounds_are_exact_within_a_millisecond,
             admin_events_are_listed_newest_first_with_their_actor,
             account_settings_are_the_defaults_until_changed,
             webhook_deliveries_are_retried_until_delivered_or_given_up,

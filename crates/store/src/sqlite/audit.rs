@@ -1,4 +1,8 @@
 //! Audit events: written in batches by the gateway, read by the activity pages, purged by retention.
+//!
+//! Time ranges are looked up by `time_ms` (indexed with the account: migration 0004) and then checked
+//! on the exact `time`: a condition on `time_ms` (milliseconds, rounded down) is never stricter than the
+//! one on `time`, so the index narrows and the text decides.
 
 use sqlx::types::Json;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
@@ -74,10 +78,18 @@ pub(super) async fn list_audit_events(
         query.push(" AND decision = ").push_bind(decision.as_str());
     }
     if let Some(since) = filter.since {
-        query.push(" AND time >= ").push_bind(timestamp::encode(since));
+        query
+            .push(" AND time_ms >= ")
+            .push_bind(unix_millis(since))
+            .push(" AND time >= ")
+            .push_bind(timestamp::encode(since));
     }
     if let Some(until) = filter.until {
-        query.push(" AND time < ").push_bind(timestamp::encode(until));
+        query
+            .push(" AND time_ms <= ")
+            .push_bind(unix_millis(until))
+            .push(" AND time < ")
+            .push_bind(timestamp::encode(until));
     }
     if let Some(before_id) = filter.before_id {
         query.push(" AND id < ").push_bind(before_id);
@@ -96,10 +108,11 @@ pub(super) async fn audit_counts_by_decision(
     since: OffsetDateTime,
 ) -> StoreResult<Vec<(String, i64)>> {
     let counts = sqlx::query_as(
-        "SELECT decision, COUNT(*) FROM audit_events WHERE account_id = $1 AND time >= $2 \
+        "SELECT decision, COUNT(*) FROM audit_events WHERE account_id = $1 AND time_ms >= $2 AND time >= $3 \
          GROUP BY decision ORDER BY decision",
     )
     .bind(ids::text(account_id))
+    .bind(unix_millis(since))
     .bind(timestamp::encode(since))
     .fetch_all(pool)
     .await?;
@@ -115,11 +128,12 @@ pub(super) async fn audit_timeseries(
 ) -> StoreResult<Vec<(OffsetDateTime, String, i64)>> {
     // The bucket start rounds down, also before 1970 (`%` keeps the dividend's sign).
     let rows: Vec<(i64, String, i64)> = sqlx::query_as(
-        "SELECT time_ms - ((time_ms % $3) + $3) % $3 AS bucket, decision, COUNT(*) \
-         FROM audit_events WHERE account_id = $1 AND time >= $2 \
+        "SELECT time_ms - ((time_ms % $4) + $4) % $4 AS bucket, decision, COUNT(*) \
+         FROM audit_events WHERE account_id = $1 AND time_ms >= $2 AND time >= $3 \
          GROUP BY bucket, decision ORDER BY bucket, decision",
     )
     .bind(ids::text(account_id))
+    .bind(unix_millis(since))
     .bind(timestamp::encode(since))
     .bind(bucket_millis(bucket_seconds))
     .fetch_all(pool)
@@ -138,10 +152,11 @@ pub(super) async fn audit_top_tools(
 ) -> StoreResult<Vec<(String, i64)>> {
     let top = sqlx::query_as(
         "SELECT tool, COUNT(*) AS calls FROM audit_events \
-         WHERE account_id = $1 AND time >= $2 AND tool IS NOT NULL \
-         GROUP BY tool ORDER BY calls DESC, tool LIMIT $3",
+         WHERE account_id = $1 AND time_ms >= $2 AND time >= $3 AND tool IS NOT NULL \
+         GROUP BY tool ORDER BY calls DESC, tool LIMIT $4",
     )
     .bind(ids::text(account_id))
+    .bind(unix_millis(since))
     .bind(timestamp::encode(since))
     .bind(i64::from(limit))
     .fetch_all(pool)
@@ -161,6 +176,8 @@ pub(super) async fn audit_top_refused_rules(
     );
     query
         .push_bind(ids::text(account_id))
+        .push(" AND time_ms >= ")
+        .push_bind(unix_millis(since))
         .push(" AND time >= ")
         .push_bind(timestamp::encode(since))
         .push(" AND rule IS NOT NULL AND decision IN (");
@@ -181,10 +198,12 @@ pub(super) async fn purge_audit(
     account_id: AccountId,
     before: OffsetDateTime,
 ) -> StoreResult<u64> {
-    let result = sqlx::query("DELETE FROM audit_events WHERE account_id = $1 AND time < $2")
-        .bind(ids::text(account_id))
-        .bind(timestamp::encode(before))
-        .execute(pool)
-        .await?;
+    let result =
+        sqlx::query("DELETE FROM audit_events WHERE account_id = $1 AND time_ms <= $2 AND time < $3")
+            .bind(ids::text(account_id))
+            .bind(unix_millis(before))
+            .bind(timestamp::encode(before))
+            .execute(pool)
+            .await?;
     Ok(result.rows_affected())
 }
