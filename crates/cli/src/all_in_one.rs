@@ -123,10 +123,13 @@ pub async fn build(settings: &ServeSettings, bound: SocketAddr) -> anyhow::Resul
         catalog: Arc::new(UpstreamCatalog(Upstream::new())),
     });
     let draining = Arc::new(AtomicBool::new(false));
-    let router = Router::new().merge(control_plane).merge(health::router(Health {
-        store,
-        draining: draining.clone(),
-    }));
+    let router = Router::new()
+        .merge(control_plane)
+        .merge(health::router(Health {
+            store,
+            draining: draining.clone(),
+        }))
+        .merge(crate::metrics::router());
     Ok(App {
         routes: Routes::with_gateway(router, gateway),
         draining,

@@ -575,3 +575,47 @@ async fn http2_with_prior_knowledge_is_served() {
     assert_eq!(health.version(), reqwest::Version::HTTP_2);
     assert_eq!(health.status(), StatusCode::OK);
 }
+
+/// The value of the Prometheus sample named exactly `series` (name and labels), if any.
+fn sample(metrics: &str, series: &str) -> Option<f64> {
+    metrics.lines().find_map(|line| {
+        let value = line.strip_prefix(series)?.strip_prefix(' ')?;
+        value.trim().parse().ok()
+    })
+}
+
+#[tokio::test]
+async fn metrics_count_every_decision_and_time_the_upstream() {
+    let h = harness(policy()).await;
+    let session = h.session().await;
+    let allowed = h.call(&session, "read_file", json!({"path": "/srv/a"})).await;
+    assert_eq!(allowed["result"]["isError"], false);
+    let denied = h.call(&session, "delete_path", json!({"path": "/"})).await;
+    assert_eq!(decision(&denied)["decision"], "denied");
+    let hidden = h.call(&session, "debug_dump", json!({})).await;
+    assert_eq!(hidden["error"]["code"], -32602);
+
+    let metrics = h
+        .http
+        .get(format!("{}/metrics", h.running.base_url))
+        .send()
+        .await
+        .expect("GET /metrics")
+        .text()
+        .await
+        .expect("text");
+    // Other tests of this binary may share the process (and its recorder) under `cargo test`: at least.
+    for (series, at_least) in [
+        (r#"toolgate_gateway_calls_total{decision="allowed"}"#, 1.0),
+        (r#"toolgate_gateway_calls_total{decision="denied"}"#, 1.0),
+        (r#"toolgate_gateway_calls_total{decision="hidden"}"#, 1.0),
+        ("toolgate_audit_events_total", 3.0),
+        ("toolgate_gateway_upstream_seconds_count", 1.0),
+    ] {
+        let value = sample(&metrics, series).unwrap_or_else(|| panic!("no {series} in:\n{metrics}"));
+        assert!(
+            value >= at_least,
+            "{series} = {value}, expected at least {at_least}"
+        );
+    }
+}
