@@ -31,7 +31,7 @@ impl AuditWriter {
     }
 
     pub fn record(&self, event: NewAuditEvent) {
-        metrics::counter!("toolgate_audit_events_total").increment(1);
+        crate::call_metrics::record_audit_event();
         if self.sender.try_send(event).is_err() {
             let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
             metrics::counter!("toolgate_audit_events_dropped_total").increment(1);

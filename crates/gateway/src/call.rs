@@ -233,8 +233,8 @@ pub(crate) async fn forward(
         .await;
     let detail = match sent {
         Ok(response) if !response.status().is_server_error() => {
-            refusal::record_decision("allowed");
-            metrics::histogram!("toolgate_gateway_upstream_seconds").record(started.elapsed().as_secs_f64());
+            crate::call_metrics::record_decision("allowed");
+            crate::call_metrics::record_upstream_seconds(started.elapsed().as_secs_f64());
             return Ok(response);
         }
         Ok(response) => format!(

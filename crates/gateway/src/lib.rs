@@ -8,6 +8,7 @@
 mod approval;
 pub mod audit;
 mod call;
+mod call_metrics;
 pub mod catalog;
 mod error;
 mod handler;

@@ -56,7 +56,7 @@ impl Refusal {
 
     /// The JSON-RPC response carrying this refusal (and counts it in the metrics).
     pub fn into_body(self, id: &RawValue) -> Vec<u8> {
-        record_decision(self.kind.as_str());
+        crate::call_metrics::record_decision(self.kind.as_str());
         let meta = tools::decision_meta(
             self.kind.as_str(),
             &self.rule,
@@ -67,18 +67,13 @@ impl Refusal {
     }
 }
 
-/// Counts one gateway decision on a `tools/call` (Prometheus `toolgate_gateway_calls_total`).
-pub(crate) fn record_decision(decision: &'static str) {
-    metrics::counter!("toolgate_gateway_calls_total", "decision" => decision).increment(1);
-}
-
 pub(crate) fn json_response(body: Vec<u8>) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// `-32602 Unknown tool: NAME`, exactly what an upstream says for a tool it does not have.
 pub(crate) fn unknown_tool(id: &RawValue, name: &str) -> Response {
-    record_decision("hidden");
+    crate::call_metrics::record_decision("hidden");
     json_response(tools::unknown_tool_response(id, name))
 }
 
