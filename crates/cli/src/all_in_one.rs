@@ -18,7 +18,7 @@ use toolgate_gateway::{GatewayConfig, GatewayState};
 use toolgate_store::Store;
 use toolgate_store::sqlite::SqliteStore;
 
-use crate::health::{self, Health};
+use crate::health;
 use crate::server::Routes;
 use crate::settings::ServeSettings;
 
@@ -122,14 +122,8 @@ pub async fn build(settings: &ServeSettings, bound: SocketAddr) -> anyhow::Resul
         allow_private_upstreams: settings.allow_private_upstreams,
         catalog: Arc::new(UpstreamCatalog(Upstream::new())),
     });
-    let draining = Arc::new(AtomicBool::new(false));
-    let router = Router::new()
-        .merge(control_plane)
-        .merge(health::router(Health {
-            store,
-            draining: draining.clone(),
-        }))
-        .merge(crate::metrics::router());
+    let (operations, draining) = health::operations(store);
+    let router = Router::new().merge(control_plane).merge(operations);
     Ok(App {
         routes: Routes::with_gateway(router, gateway),
         draining,

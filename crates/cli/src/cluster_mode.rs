@@ -2,7 +2,6 @@
 //! `toolgate gateway` (the data plane only: reads Postgres, counts in Redis, never writes config).
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -15,7 +14,7 @@ use toolgate_gateway::upstream::Upstream;
 use toolgate_gateway::{GatewayConfig, GatewayState};
 
 use crate::all_in_one::UpstreamCatalog;
-use crate::health::{self, Health};
+use crate::health;
 use crate::server::Routes;
 use crate::settings::ClusterSettings;
 
@@ -52,14 +51,8 @@ pub async fn control_plane(settings: ClusterSettings) -> anyhow::Result<()> {
         allow_private_upstreams: settings.allow_private_upstreams,
         catalog: Arc::new(UpstreamCatalog(Upstream::new())),
     });
-    let draining = Arc::new(AtomicBool::new(false));
-    let router = Router::new()
-        .merge(control_plane)
-        .merge(health::router(Health {
-            store,
-            draining: draining.clone(),
-        }))
-        .merge(crate::metrics::router());
+    let (operations, draining) = health::operations(store);
+    let router = Router::new().merge(control_plane).merge(operations);
     println!(
         "Toolgate control plane is running at {}/",
         settings.public_url(bound)
@@ -86,13 +79,7 @@ pub async fn gateway(settings: ClusterSettings) -> anyhow::Result<()> {
     config.snapshot_ttl = Duration::from_secs(settings.snapshot_ttl_secs);
     let gateway = GatewayState::new(config);
     let (listener, bound) = crate::server::bind(settings.listen).await?;
-    let draining = Arc::new(AtomicBool::new(false));
-    let router = Router::new()
-        .merge(health::router(Health {
-            store,
-            draining: draining.clone(),
-        }))
-        .merge(crate::metrics::router());
+    let (router, draining) = health::operations(store);
     println!("Toolgate gateway worker is running at http://{bound}/mcp/…");
     let routes = Routes::with_gateway(router, gateway);
     crate::server::run_until_signal(listener, routes, draining).await

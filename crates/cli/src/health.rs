@@ -19,6 +19,17 @@ pub struct Health {
     pub draining: Arc<AtomicBool>,
 }
 
+/// What every process serves beside its own routes (`/healthz`, `/readyz`, `/metrics`), and the flag
+/// that turns `/readyz` to 503 while it drains.
+pub fn operations(store: Arc<dyn Store>) -> (Router, Arc<AtomicBool>) {
+    let draining = Arc::new(AtomicBool::new(false));
+    let health = Health {
+        store,
+        draining: Arc::clone(&draining),
+    };
+    (router(health).merge(crate::metrics::router()), draining)
+}
+
 pub fn router(health: Health) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
