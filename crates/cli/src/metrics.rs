@@ -16,8 +16,9 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
-/// How often histogram samples are drained when no scrape comes (the exporter's own default).
-const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+/// How often histogram samples are drained when no scrape comes (the exporter's own default is 5 s; at
+/// 50 000 calls/s a second of samples is ≈ 1 MB).
+const UPKEEP_EVERY: Duration = Duration::from_secs(1);
 
 fn handle() -> Option<&'static PrometheusHandle> {
     HANDLE
