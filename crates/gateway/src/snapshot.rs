@@ -111,8 +111,47 @@ pub enum SnapshotError {
 
 /// Servers by account slug, then server slug: looked up by the request path's slugs as they are.
 type ServersBySlug = HashMap<String, HashMap<String, Arc<ServerSnapshot>>>;
-/// A grant snapshot (or `None`: no such token) and when it was loaded.
-type GrantEntry = (Option<Arc<GrantSnapshot>>, Instant);
+/// A grant snapshot and when it was loaded.
+type GrantEntry = (Arc<GrantSnapshot>, Instant);
+type GrantKey = (AccountId, TokenHash);
+
+/// Token hashes the store did not know, remembered for [`NEGATIVE_TTL`] so that a client repeating a
+/// bad token does not reach the database each time; at most [`MAX_MISSING_TOKENS`] of them, so that a
+/// flood of made-up tokens cannot grow the gateway's memory.
+#[derive(Default)]
+struct MissingTokens {
+    since: HashMap<GrantKey, Instant>,
+    /// When expired entries may be swept again: a full map of live entries is swept at most once per
+    /// [`NEGATIVE_TTL`], not on every miss.
+    next_sweep: Option<Instant>,
+}
+
+impl MissingTokens {
+    fn is_fresh(&self, key: &GrantKey) -> bool {
+        self.since
+            .get(key)
+            .is_some_and(|since| since.elapsed() < NEGATIVE_TTL)
+    }
+
+    fn remember(&mut self, key: GrantKey) {
+        let now = Instant::now();
+        if self.since.len() >= MAX_MISSING_TOKENS && !self.since.contains_key(&key) {
+            if self.next_sweep.is_none_or(|at| now >= at) {
+                self.since
+                    .retain(|_, since| now.duration_since(*since) < NEGATIVE_TTL);
+                self.next_sweep = Some(now + NEGATIVE_TTL);
+            }
+            if self.since.len() >= MAX_MISSING_TOKENS {
+                // Full of live entries: answered all the same, just not remembered.
+                return;
+            }
+        }
+        self.since.insert(key, now);
+    }
+}
+
+/// How many unknown tokens are remembered at most (see [`MissingTokens`]).
+pub const MAX_MISSING_TOKENS: usize = 4096;
 
 pub struct SnapshotCache {
     store: Arc<dyn Store>,
@@ -124,10 +163,11 @@ pub struct SnapshotCache {
     events_delivered: Arc<AtomicU64>,
     events_applied: AtomicU64,
     servers: RwLock<ServersBySlug>,
-    /// `None` caches "no such token" briefly so a flood of bad tokens does not reach the database.
     /// By account and token hash: a lookup under another account (a token used on the wrong URL) must
     /// not leave a "no such token" entry that hides the grant from its own account.
-    grants: RwLock<HashMap<(AccountId, TokenHash), GrantEntry>>,
+    grants: RwLock<HashMap<GrantKey, GrantEntry>>,
+    /// Looked at only when `grants` has no entry: valid tokens never touch it.
+    missing: Mutex<MissingTokens>,
     policies: RwLock<HashMap<PolicyId, Arc<PolicySnapshot>>>,
     /// One load (and compile) at a time per policy when none is cached: a cold start or a new version
     /// under many connections compiles once, not once per waiting request.
@@ -158,6 +198,7 @@ impl SnapshotCache {
             events_applied: AtomicU64::new(0),
             servers: RwLock::default(),
             grants: RwLock::default(),
+            missing: Mutex::default(),
             policies: RwLock::default(),
             policy_loads: Mutex::default(),
             generation: AtomicU64::new(0),
@@ -184,6 +225,17 @@ impl SnapshotCache {
         }
         // What was counted before draining is applied now; anything counted since is looked at next time.
         self.events_applied.fetch_max(delivered, Ordering::AcqRel);
+    }
+
+    fn missing_tokens(&self) -> std::sync::MutexGuard<'_, MissingTokens> {
+        self.missing
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// How many unknown tokens are remembered now (at most [`MAX_MISSING_TOKENS`]).
+    pub fn remembered_missing_tokens(&self) -> usize {
+        self.missing_tokens().since.len()
     }
 
     fn store_down(&self) -> bool {
@@ -224,8 +276,7 @@ impl SnapshotCache {
                 write(&self.policies).remove(policy);
             }
             ChangeEvent::GrantChanged { grant, .. } => {
-                write(&self.grants)
-                    .retain(|_, (snapshot, _)| snapshot.as_ref().is_none_or(|g| g.id != *grant));
+                write(&self.grants).retain(|_, (snapshot, _)| snapshot.id != *grant);
             }
             ChangeEvent::ServerChanged { server, .. } => {
                 let mut servers = write(&self.servers);
@@ -238,6 +289,7 @@ impl SnapshotCache {
             ChangeEvent::Resync => {
                 write(&self.servers).clear();
                 write(&self.grants).clear();
+                self.missing_tokens().since.clear();
                 write(&self.policies).clear();
             }
         }
@@ -357,14 +409,15 @@ impl SnapshotCache {
         hash: TokenHash,
     ) -> Result<Option<Arc<GrantSnapshot>>, SnapshotError> {
         self.apply_events();
-        let cached = read(&self.grants).get(&(account_id, hash)).cloned();
+        let key = (account_id, hash);
+        let cached = read(&self.grants).get(&key).cloned();
         match &cached {
-            Some((Some(snapshot), loaded_at))
+            Some((snapshot, loaded_at))
                 if !must_load(*loaded_at, &snapshot.refresh, self.ttl, || self.store_down()) =>
             {
                 return Ok(Some(snapshot.clone()));
             }
-            Some((None, loaded_at)) if loaded_at.elapsed() < NEGATIVE_TTL => return Ok(None),
+            None if self.missing_tokens().is_fresh(&key) => return Ok(None),
             _ => {}
         }
         let generation = self.generation();
@@ -385,11 +438,20 @@ impl SnapshotCache {
                     })
                 });
                 if self.generation() == generation {
-                    write(&self.grants).insert((account_id, hash), (snapshot.clone(), Instant::now()));
+                    match &snapshot {
+                        Some(found) => {
+                            write(&self.grants).insert(key, (found.clone(), Instant::now()));
+                            self.missing_tokens().since.remove(&key);
+                        }
+                        None => {
+                            write(&self.grants).remove(&key);
+                            self.missing_tokens().remember(key);
+                        }
+                    }
                 }
                 Ok(snapshot)
             }
-            Err(error) => stale_or(cached.and_then(|(snapshot, _)| snapshot), error),
+            Err(error) => stale_or(cached.map(|(snapshot, _)| snapshot), error),
         }
     }
 

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use toolgate_cluster::memory::MemoryEvents;
 use toolgate_cluster::{ChangeEvent, Events};
 use toolgate_domain::{AccountId, SecretKey, ServerId, Slug, TokenHash};
-use toolgate_gateway::snapshot::SnapshotCache;
+use toolgate_gateway::snapshot::{MAX_MISSING_TOKENS, SnapshotCache};
 use toolgate_store::{Grant, NewAccount, NewGrant, NewServer, NewUser, ServerPatch, SqliteStore, Store};
 
 struct World {
@@ -271,4 +271,30 @@ async fn a_server_event_drops_that_server_only_and_a_resync_drops_all() {
     // Unknown slugs, under a known account or not, find nothing.
     assert!(cache.server("snap", "missing").await.expect("lookup").is_none());
     assert!(cache.server("nobody", "first").await.expect("lookup").is_none());
+}
+
+#[tokio::test]
+async fn a_flood_of_unknown_tokens_is_remembered_only_up_to_a_bound() {
+    let world = world().await;
+    let cache = cache(&world, Duration::from_secs(3600));
+    let flood = MAX_MISSING_TOKENS + 200;
+    for index in 0..flood {
+        let made_up = TokenHash::of(&format!("tg_made_up_token_{index:08}_0123456789abcdefghij"));
+        assert!(
+            cache
+                .grant(world.account, made_up)
+                .await
+                .expect("lookup")
+                .is_none()
+        );
+    }
+    assert_eq!(cache.remembered_missing_tokens(), MAX_MISSING_TOKENS);
+    // The real token is found all the same, and remembered in its own map.
+    assert!(!revoked(&cache, &world).await);
+
+    // Once the remembered ones have expired, the next unknown token sweeps them out.
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    let late = TokenHash::of("tg_made_up_token_after_the_flood_0123456789abcdef");
+    assert!(cache.grant(world.account, late).await.expect("lookup").is_none());
+    assert_eq!(cache.remembered_missing_tokens(), 1);
 }
