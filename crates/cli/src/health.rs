@@ -14,9 +14,9 @@ use toolgate_store::Store;
 const PING_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 #[derive(Clone)]
-pub struct Health {
-    pub store: Arc<dyn Store>,
-    pub draining: Arc<AtomicBool>,
+struct Health {
+    store: Arc<dyn Store>,
+    draining: Arc<AtomicBool>,
 }
 
 /// What every process serves beside its own routes (`/healthz`, `/readyz`, `/metrics`), and the flag
@@ -30,7 +30,7 @@ pub fn operations(store: Arc<dyn Store>) -> (Router, Arc<AtomicBool>) {
     (router(health).merge(crate::metrics::router()), draining)
 }
 
-pub fn router(health: Health) -> Router {
+fn router(health: Health) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
